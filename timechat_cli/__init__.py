@@ -1,0 +1,1 @@
+"""timechat command line (thin: parses arguments, prints)."""

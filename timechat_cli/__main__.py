@@ -1,0 +1,3 @@
+from timechat_cli.main import main
+
+main()

@@ -1,0 +1,67 @@
+"""The `timechat` command: registers the subcommands and maps errors to exit codes.
+
+Exit codes: 0 success; 1 runtime failure (a `TimechatError`, or any batch item failed);
+2 bad usage or input (`typer.BadParameter`, `InputError`). Set TIMECHAT_DEBUG=1 for tracebacks.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from timechat_cli.commands.compress import compress
+from timechat_cli.commands.extract_audio import extract_audio
+from timechat_cli.commands.frames import frames
+from timechat_core import __version__
+
+app = typer.Typer(
+    name="timechat",
+    help="Toolkit for time-sensitive video language models (TimeChat).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("compress")(compress)
+app.command("extract-audio")(extract_audio)
+app.command("frames")(frames)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"timechat {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Toolkit for time-sensitive video language models (TimeChat)."""
+
+
+def main() -> None:
+    from timechat_core.errors import InputError, TimechatError
+
+    from timechat_cli.console import err
+
+    try:
+        app()
+    except (InputError, TimechatError, ValueError) as e:
+        if os.environ.get("TIMECHAT_DEBUG") == "1":
+            raise
+        err.print(f"error: {e}", markup=False, soft_wrap=True)
+        sys.exit(2 if isinstance(e, (InputError, ValueError)) else 1)
+    except BrokenPipeError:
+        # `timechat ... | head`: the reader went away; not an error worth a traceback.
+        sys.stderr.close()
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

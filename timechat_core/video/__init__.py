@@ -1,0 +1,1 @@
+"""Media tools: locating ffmpeg, probing, compressing, audio extraction and frame sampling."""

@@ -1,0 +1,60 @@
+"""`extract-audio`: the audio track as 16 kHz mono PCM WAV (what Whisper consumes) or as mp3.
+
+Reference: `utils/asr/extract_audio.py` (TimeChat c60b332, `../shared/reference/timechat.md` §4.2)
+runs `ffmpeg -i VIDEO -q:a 0 -map a OUT.mp3` through a shell with unquoted paths. `--format mp3`
+keeps those settings (best VBR quality, source rate and channels) for the first audio stream.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from timechat_core.batch import NoAudio
+from timechat_core.video import ffmpeg as ff
+from timechat_core.video.probe import probe
+
+FORMATS = ("wav", "mp3")
+
+
+def output_rel(rel: Path, fmt: str) -> Path:
+    return rel.with_suffix(f".{fmt}")
+
+
+def extract_audio(src: Path, dst: Path, *, fmt: str = "wav", sample_rate: int | None = 16000) -> dict:
+    """Write the first audio stream of `src` to `dst`.
+
+    Args:
+        fmt: "wav" (mono PCM s16le at `sample_rate`) or "mp3" (the reference's `-q:a 0`; resampled
+            only when `sample_rate` is given).
+
+    Raises:
+        NoAudio: `src` has no audio stream.
+        MediaError: unreadable input or ffmpeg failure.
+    """
+    import ffmpeg
+
+    info = probe(src)
+    if info.audio is None:
+        raise NoAudio("no audio stream")
+    if fmt == "wav":
+        opts = dict(acodec="pcm_s16le", ac=1, ar=sample_rate or 16000, f="wav")
+    elif fmt == "mp3":
+        opts = {"acodec": "libmp3lame", "q:a": 0, "f": "mp3"}
+        if sample_rate:
+            opts["ar"] = sample_rate
+    else:
+        raise ValueError(f"unknown audio format {fmt!r}; choose from {', '.join(FORMATS)}")
+    graph = ffmpeg.input(str(src)).audio.output(str(dst), vn=None, **opts).overwrite_output()
+    ff.run(graph, path=src)
+    out = probe(dst)
+    if out.audio is None:
+        raise NoAudio("ffmpeg wrote no audio")
+    return {
+        "sample_rate": out.audio.sample_rate,
+        "channels": out.audio.channels,
+        "duration": round(d, 3) if (d := out.audio.duration or out.duration) else None,
+    }
+
+
+def is_extracted(path: Path) -> bool:
+    return probe(path).audio is not None

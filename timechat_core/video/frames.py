@@ -1,0 +1,274 @@
+"""Decode the sampled frames of a video, as the reference model sees them.
+
+`load_frames(path, num_frames=96, size=224, strategy="uniform")` returns the uint8 frames
+(T, H, W, 3), the frame indices, timestamps and the reference's message (rules in
+`sampling.py`). Frames are squashed to `size` x `size` with bilinear scaling, like
+`decord.VideoReader(path, height=size, width=size)` in the reference.
+
+Backends:
+- `decord` (the reference's reader; x86_64 wheels only), used by `auto` when importable;
+- `pyav` (always available): frame count = number of video packets (what decord counts),
+  frame rate = `avg_frame_rate` (what decord reports), frames decoded with keyframe seeks and
+  scaled by libswscale with bilinear interpolation. Same indices as decord; pixel values differ
+  slightly because the two link different FFmpeg builds (measured in
+  `tests/core/video/test_frames.py` and reported in README).
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from timechat_core.errors import MediaError
+from timechat_core.video import probe as probe_mod
+from timechat_core.video.sampling import frame_timestamps, sample_indices, timestamp_message
+
+BACKENDS = ("auto", "decord", "pyav")
+
+
+@dataclass(frozen=True)
+class SampledFrames:
+    frames: np.ndarray = field(repr=False)
+    """uint8 (T, H, W, 3), RGB."""
+    indices: list[int]
+    timestamps: list[float]
+    fps: float
+    """Average frame rate used for the timestamps."""
+    vlen: int
+    """Frames in the video, as decord counts them."""
+    message: str
+    """`The video contains T frames sampled at ... seconds. `"""
+    backend: str
+
+    def to_dict(self) -> dict:
+        return {
+            "indices": [int(i) for i in self.indices],
+            "timestamps": self.timestamps,
+            "fps": self.fps,
+            "vlen": self.vlen,
+            "num_frames": len(self.indices),
+            "message": self.message,
+            "backend": self.backend,
+        }
+
+
+def decord_available() -> bool:
+    try:
+        import decord  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def resolve_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+    if backend == "auto":
+        return "decord" if decord_available() else "pyav"
+    if backend == "decord" and not decord_available():
+        raise MediaError("decord", "not installed (x86_64 only: pip install decord); use --backend pyav")
+    return backend
+
+
+def load_frames(
+    path: str | os.PathLike,
+    num_frames: int = 96,
+    size: int = 224,
+    strategy: str = "uniform",
+    seed: int | None = None,
+    backend: str = "auto",
+) -> SampledFrames:
+    """Sample and decode frames of one video.
+
+    Args:
+        path: the video.
+        num_frames: frames wanted (fewer when the video is shorter).
+        size: output frames are `size` x `size` (aspect ratio not kept, as in the reference).
+        strategy: "uniform" (inference) or "rand" (training).
+        seed: seed of the `rand` draws.
+        backend: "auto", "decord" or "pyav".
+
+    Raises:
+        MediaError: the file is unreadable, has no video stream, or frames fail to decode.
+    """
+    if size < 1:
+        raise ValueError(f"size must be >= 1, got {size}")
+    backend = resolve_backend(backend)
+    probe_mod.check_readable_file(path)
+    reader = _read_decord if backend == "decord" else _read_pyav
+    try:
+        return reader(str(path), num_frames, size, strategy, seed)
+    except MediaError:
+        # Say what is wrong with the file in the words every command uses, when we can.
+        info = probe_mod.probe(path)
+        if info.video is None:
+            raise MediaError(path, "no video stream") from None
+        raise
+
+
+def _finish(path, frames, indices, fps, vlen, backend) -> SampledFrames:
+    if not fps or not np.isfinite(fps) or fps <= 0:
+        raise MediaError(path, "frame rate unknown: cannot compute timestamps")
+    return SampledFrames(
+        frames=frames,
+        indices=[int(i) for i in indices],
+        timestamps=frame_timestamps(indices, fps),
+        fps=float(fps),
+        vlen=int(vlen),
+        message=timestamp_message(indices, fps),
+        backend=backend,
+    )
+
+
+def _read_decord(path: str, num_frames: int, size: int, strategy: str, seed: int | None) -> SampledFrames:
+    import decord
+
+    decord.logging.set_level(decord.logging.QUIET)
+    try:
+        vr = decord.VideoReader(path, height=size, width=size)
+        vlen = len(vr)
+        if vlen < 1:
+            raise MediaError(path, "video has no frames")
+        indices = sample_indices(vlen, num_frames, strategy, seed)
+        batch = vr.get_batch(indices)
+        frames = batch.asnumpy() if hasattr(batch, "asnumpy") else np.asarray(batch)
+        fps = float(vr.get_avg_fps())
+    except (decord.DECORDError, RuntimeError) as e:
+        raise MediaError(path, f"decord cannot decode it (corrupt or truncated?): {_short(e)}") from None
+    return _finish(path, frames, indices, fps, vlen, "decord")
+
+
+def _short(e: Exception) -> str:
+    text = str(e).strip().splitlines()
+    line = text[-1] if text else type(e).__name__
+    return line.split("Error: ", 1)[-1][:200]
+
+
+def _read_pyav(path: str, num_frames: int, size: int, strategy: str, seed: int | None) -> SampledFrames:
+    import av
+
+    with probe_mod.open_container(path) as container:
+        if not container.streams.video:
+            raise MediaError(path, "no video stream")
+        stream = container.streams.video[0]
+        # Pass 1, demux only: presentation order of all packets and which are keyframes.
+        pts_list: list[int | None] = []
+        key_pts: set[int] = set()
+        for packet in container.demux(stream):
+            if packet.size == 0:
+                continue
+            pts_list.append(packet.pts)
+            if packet.is_keyframe and packet.pts is not None:
+                key_pts.add(packet.pts)
+        vlen = len(pts_list)
+        if vlen < 1:
+            raise MediaError(path, "video has no frames")
+        fps = probe_mod.stream_rate(stream)
+        indices = sample_indices(vlen, num_frames, strategy, seed)
+        wanted = sorted({int(i) for i in indices})
+        try:
+            if any(p is None for p in pts_list):
+                decoded = _decode_sequential(container, stream, wanted, size)
+            else:
+                decoded = _decode_seeking(container, stream, sorted(pts_list), key_pts, wanted, size)
+        except av.error.FFmpegError as e:
+            raise MediaError(path, f"decoding failed: {e.strerror or e}") from None
+    missing = [i for i in wanted if i not in decoded]
+    if missing:
+        raise MediaError(path, f"could not decode frame {missing[0]} of {vlen} (corrupt or truncated?)")
+    frames = np.stack([decoded[int(i)] for i in indices])
+    return _finish(path, frames, indices, fps, vlen, "pyav")
+
+
+class _Scaler:
+    """`scale=S:S:flags=bilinear,format=rgb24` through an FFmpeg filter graph.
+
+    The same filter chain the reference's decord output matches byte for byte (with the same
+    FFmpeg build); closer to decord than `VideoFrame.reformat`, which skips the filter defaults.
+    """
+
+    def __init__(self, stream, size: int):
+        import av.filter
+
+        self.graph = av.filter.Graph()
+        src = self.graph.add_buffer(template=stream)
+        scale = self.graph.add("scale", f"{size}:{size}:flags=bilinear")
+        fmt = self.graph.add("format", "rgb24")
+        sink = self.graph.add("buffersink")
+        src.link_to(scale)
+        scale.link_to(fmt)
+        fmt.link_to(sink)
+        self.graph.configure()
+
+    def __call__(self, frame) -> np.ndarray:
+        self.graph.push(frame)
+        return self.graph.pull().to_ndarray()
+
+
+def _decode_sequential(container, stream, wanted: list[int], size: int) -> dict[int, np.ndarray]:
+    container.seek(0)
+    stream.thread_type = "AUTO"
+    to_rgb = _Scaler(stream, size)
+    targets = set(wanted)
+    out: dict[int, np.ndarray] = {}
+    for idx, frame in enumerate(container.decode(stream)):
+        if idx in targets:
+            out[idx] = to_rgb(frame)
+            if len(out) == len(targets):
+                break
+    return out
+
+
+def _decode_seeking(container, stream, pts_sorted, key_pts, wanted, size) -> dict[int, np.ndarray]:
+    """Decode only what is needed: seek to the last keyframe before a target when that skips work."""
+    index_of = {p: i for i, p in enumerate(pts_sorted)}
+    key_idx = sorted(index_of[p] for p in key_pts) or [0]
+
+    def keyframe_before(i: int) -> int:
+        j = bisect.bisect_right(key_idx, i) - 1
+        return key_idx[max(j, 0)]
+
+    stream.thread_type = "AUTO"
+    to_rgb = _Scaler(stream, size)
+    out: dict[int, np.ndarray] = {}
+    ti = 0
+    while ti < len(wanted):
+        start = keyframe_before(wanted[ti])
+        container.seek(pts_sorted[start], stream=stream, backward=True, any_frame=False)
+        for frame in container.decode(stream):
+            idx = index_of.get(frame.pts)
+            if idx is None:
+                continue
+            while ti < len(wanted) and wanted[ti] < idx:
+                ti += 1  # passed a target without seeing it: reported as missing
+            if ti == len(wanted):
+                break
+            if idx == wanted[ti]:
+                out[idx] = to_rgb(frame)
+                ti += 1
+                if ti == len(wanted) or keyframe_before(wanted[ti]) > idx + 1:
+                    break  # the next target is cheaper to reach by seeking
+        else:
+            break  # end of stream
+    return out
+
+
+def save_frames(sampled: SampledFrames, folder: str | os.PathLike) -> list:
+    """Write each frame as `{k:03d}_frame{index}_{t}s.png`; returns the paths."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k, (frame, idx, t) in enumerate(zip(sampled.frames, sampled.indices, sampled.timestamps)):
+        path = folder / f"{k:03d}_frame{idx}_{t}s.png"
+        tmp = path.with_name(f".{path.name}.part")
+        Image.fromarray(frame).save(tmp, format="PNG")
+        os.replace(tmp, path)
+        paths.append(path)
+    return paths
