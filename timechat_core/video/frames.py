@@ -97,16 +97,15 @@ def load_frames(
     if size < 1:
         raise ValueError(f"size must be >= 1, got {size}")
     backend = resolve_backend(backend)
-    probe_mod.check_readable_file(path)
-    reader = _read_decord if backend == "decord" else _read_pyav
-    try:
-        return reader(str(path), num_frames, size, strategy, seed)
-    except MediaError:
-        # Say what is wrong with the file in the words every command uses, when we can.
+    if backend == "decord":
+        # Probe first: decord prints its own log line on a bad file before raising; the probe
+        # says in one line what is wrong (missing, empty, not media, no video stream).
         info = probe_mod.probe(path)
         if info.video is None:
-            raise MediaError(path, "no video stream") from None
-        raise
+            raise MediaError(path, "no video stream")
+        return _read_decord(str(path), num_frames, size, strategy, seed)
+    probe_mod.check_readable_file(path)
+    return _read_pyav(str(path), num_frames, size, strategy, seed)
 
 
 def _finish(path, frames, indices, fps, vlen, backend) -> SampledFrames:
