@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -52,19 +53,35 @@ def make_clips(folder: Path) -> list[Path]:
     ]
 
 
-def run_cli(clips: list[Path], out: Path, workers: int, threads: int) -> float:
-    """Seconds for one CLI batch; fails loudly unless every clip was compressed ("ok")."""
+def children_cpu() -> float:
+    """CPU seconds of finished child processes, grandchildren (ffmpeg) included."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def machine_busy() -> float | None:
+    """CPU seconds all processes on the machine have used (Linux /proc/stat), or None."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def run_cli(clips: list[Path], out: Path, workers: int, threads: int) -> tuple[float, float]:
+    """(wall, CPU) seconds for one CLI batch; fails loudly unless every clip was compressed."""
     cmd = [CLI, "compress", *map(str, clips), "-o", str(out), "--fps", "6", "--size", "224",
            "--workers", str(workers), "--threads", str(threads)]
-    t0 = time.perf_counter()
+    cpu0, t0 = children_cpu(), time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, children_cpu() - cpu0
     records = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     ok = sum(r.get("status") == "ok" for r in records)
     if proc.returncode != 0 or ok != len(clips):
         raise RuntimeError(f"{' '.join(cmd)}: exit {proc.returncode}, {ok}/{len(clips)} ok\n{proc.stderr}")
     shutil.rmtree(out)  # keep the temp folder small; the next run gets a fresh folder anyway
-    return elapsed
+    return elapsed, cpu
 
 
 def cli_startup(tmp: Path) -> float:
@@ -78,21 +95,40 @@ def cli_startup(tmp: Path) -> float:
     return statistics.median(times)
 
 
-def measure(clips: list[Path], tmp: Path) -> list[float]:
-    """Median seconds per config; the order alternates each round so drift hits all alike."""
+def measure(clips: list[Path], tmp: Path) -> tuple[list[float], list[float], list[list[float]]]:
+    """Median wall and CPU seconds per config, and every wall sample; the order alternates
+    each round so drift hits all configs alike."""
     counter = iter(range(10**6))
 
     def fresh() -> Path:
         return tmp / f"out{next(counter)}"
 
     run_cli(clips, fresh(), 2, 0)  # warm-up: page cache, Python bytecode, ffmpeg binary
-    samples: list[list[float]] = [[] for _ in CONFIGS]
+    walls: list[list[float]] = [[] for _ in CONFIGS]
+    cpus: list[list[float]] = [[] for _ in CONFIGS]
     for r in range(REPEATS):
         order = range(len(CONFIGS)) if r % 2 == 0 else reversed(range(len(CONFIGS)))
         for i in order:
             _, workers, threads = CONFIGS[i]
-            samples[i].append(run_cli(clips, fresh(), workers, threads))
-    return [statistics.median(s) for s in samples]
+            wall, cpu = run_cli(clips, fresh(), workers, threads)
+            walls[i].append(wall)
+            cpus[i].append(cpu)
+    return [statistics.median(w) for w in walls], [statistics.median(c) for c in cpus], walls
+
+
+def foreign_load(busy0: float | None, own0: float, wall: float) -> float | None:
+    """Share of the machine's CPU used by other processes while we measured: a concurrent
+    test run or build on a 2-core box skews the result, so say so rather than hide it."""
+    busy1 = machine_busy()
+    if busy0 is None or busy1 is None:
+        return None
+    own = children_cpu() + _self_cpu() - own0
+    return max(0.0, (busy1 - busy0 - own) / (wall * (os.cpu_count() or 1)))
+
+
+def _self_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
 
 
 def main() -> int:
@@ -104,30 +140,40 @@ def main() -> int:
               f"median of {REPEATS} runs after 1 warm-up")
         startup = cli_startup(tmp)
         print(f"CLI startup (timechat --help): {startup:.2f} s, included in every run\n")
-        medians = measure(clips, tmp)
+        busy0, own0, t1 = machine_busy(), children_cpu() + _self_cpu(), time.perf_counter()
+        medians, cpu_medians, walls = measure(clips, tmp)
+        foreign = foreign_load(busy0, own0, time.perf_counter() - t1)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    head = f"{'variant':<18}{'workers':>8}{'threads/item':>14}{'seconds':>10}{'speed-up':>10}"
+    head = (f"{'variant':<18}{'workers':>8}{'threads/item':>14}{'seconds':>10}{'speed-up':>10}"
+            f"{'CPU s':>8}{'  all runs (s)'}")
     print(head)
     print("-" * len(head))
     speedups = {}
     for i, ((label, workers, threads), secs) in enumerate(zip(CONFIGS, medians)):
         base = medians[i - 1] if workers == 2 else secs  # CONFIGS pairs 1 then 2 workers
         shown_threads = threads or max(1, (os.cpu_count() or 1) // workers)
-        print(f"{label:<18}{workers:>8}{shown_threads:>14}{secs:>10.2f}{base / secs:>9.2f}x")
+        runs = " ".join(f"{w:.2f}" for w in walls[i])
+        print(f"{label:<18}{workers:>8}{shown_threads:>14}{secs:>10.2f}{base / secs:>9.2f}x"
+              f"{cpu_medians[i]:>8.2f}  {runs}")
         if workers == 2:
             speedups[label[0]] = base / secs
 
     passed = speedups["a"] >= TARGET
     print(f"\ntarget (a) --threads 1, 2 workers >= {TARGET}x faster than 1: "
           f"{'PASS' if passed else 'FAIL'} ({speedups['a']:.2f}x)")
+    if foreign is not None:
+        note = "  <- other processes were busy: numbers are skewed, rerun on an idle machine" if foreign > 0.1 else ""
+        print(f"CPU used by other processes during the runs: {foreign:.0%} of the machine{note}")
     print(json.dumps({
         "bench": "compress",
         "clips": len(clips),
         "cpu_count": os.cpu_count(),
         "cli_startup_s": round(startup, 3),
         "seconds": {f"{label[0]}_w{w}": round(s, 3) for (label, w, _), s in zip(CONFIGS, medians)},
+        "cpu_seconds": {f"{label[0]}_w{w}": round(c, 3) for (label, w, _), c in zip(CONFIGS, cpu_medians)},
+        "foreign_load": None if foreign is None else round(foreign, 3),
         "speedup_threads1": round(speedups["a"], 3),
         "speedup_threads_auto": round(speedups["b"], 3),
         "target": TARGET,
