@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from timechat_cli.commands.asr import asr
+from timechat_cli.commands.clean_asr import clean_asr
 from timechat_cli.commands.compress import compress
 from timechat_cli.commands.extract_audio import extract_audio
 from timechat_cli.commands.frames import frames
@@ -28,6 +30,8 @@ app = typer.Typer(
 app.command("compress")(compress)
 app.command("extract-audio")(extract_audio)
 app.command("frames")(frames)
+app.command("asr")(asr)
+app.command("clean-asr")(clean_asr)
 
 
 def _version(value: bool) -> None:

@@ -221,6 +221,8 @@ def _do_one(item: BatchItem, final: Path, step: Step, is_done, overwrite: bool) 
         return {"status": NO_AUDIO, "error": str(e), "output": None}
     except MediaError as e:
         return {"error": e.message if Path(e.path) == item.input else str(e)}
+    except TimechatError as e:
+        return {"error": str(e)}
     except OSError as e:
         where = e.filename if e.filename else final
         return {"error": f"{where}: {e.strerror or e}"}

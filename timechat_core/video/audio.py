@@ -58,3 +58,33 @@ def extract_audio(src: Path, dst: Path, *, fmt: str = "wav", sample_rate: int | 
 
 def is_extracted(path: Path) -> bool:
     return probe(path).audio is not None
+
+
+def load_audio(path, sample_rate: int = 16000):
+    """Decode the first audio stream of a media file to mono float32 samples in [-1, 1].
+
+    Raises:
+        NoAudio: the file has no audio stream.
+        MediaError: unreadable file or decoding failure.
+    """
+    import av
+    import numpy as np
+
+    from timechat_core.errors import MediaError
+    from timechat_core.video.probe import open_container
+
+    with open_container(path) as container:
+        if not container.streams.audio:
+            raise NoAudio("no audio stream")
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=sample_rate)
+        chunks = []
+        try:
+            for frame in container.decode(stream):
+                chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(frame))
+            chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(None))
+        except av.error.FFmpegError as e:
+            raise MediaError(path, f"audio decoding failed: {e.strerror or e}") from None
+    if not chunks:
+        return np.zeros(0, dtype=np.float32)
+    return np.concatenate(chunks).astype(np.float32) / 32768.0

@@ -1,0 +1,1 @@
+"""Speech recognition: Whisper transcripts with segment times, cleaning, and prompt injection."""

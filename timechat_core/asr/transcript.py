@@ -1,0 +1,92 @@
+"""Timestamped transcripts in the reference's text format, and the reference's cleaning rules.
+
+Format (`utils/asr/asr.py`, TimeChat c60b332; `../shared/reference/timechat.md` §4.3): one file per
+video, one line per Whisper segment, `f"{start:.2f}\\t{end:.2f}\\t{text}"`.
+
+Cleaning (`utils/asr/clean_asr.py`, §4.4): drop segments with fewer than 3 whitespace-separated
+words, and drop a segment whose text equals the text of the last *kept* segment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from timechat_core.errors import InputError
+
+
+@dataclass(frozen=True)
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "text": self.text, "probability": self.probability}
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] | None = None
+
+    def to_dict(self) -> dict:
+        d = {"start": self.start, "end": self.end, "text": self.text}
+        if self.words is not None:
+            d["words"] = [w.to_dict() for w in self.words]
+        return d
+
+
+def format_transcript(segments: Iterable[Segment]) -> str:
+    """The reference's file content: `start\\tend\\ttext` per line, times with 2 decimals."""
+    return "".join(f"{s.start:.2f}\t{s.end:.2f}\t{s.text.strip()}\n" for s in segments)
+
+
+def parse_transcript(text: str, source: str | os.PathLike = "<transcript>") -> list[Segment]:
+    """Read the reference format; blank lines are ignored.
+
+    Raises:
+        InputError: a line is not `start<TAB>end<TAB>text` with numeric times (file and line named).
+    """
+    segments = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split("\t", 2)
+        try:
+            if len(parts) < 2:
+                raise ValueError
+            start, end = float(parts[0]), float(parts[1])
+        except ValueError:
+            raise InputError(f"{source}:{lineno}: expected 'start<TAB>end<TAB>text', got {line[:60]!r}") from None
+        segments.append(Segment(start, end, parts[2].strip() if len(parts) > 2 else ""))
+    return segments
+
+
+def read_transcript(path: str | os.PathLike) -> list[Segment]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read transcript: {getattr(e, 'strerror', None) or e}") from None
+    return parse_transcript(text, path)
+
+
+def clean_segments(segments: Sequence[Segment], *, min_words: int = 3, dedup: bool = True) -> list[Segment]:
+    """The reference's cleaning; applying it twice gives the same result."""
+    kept: list[Segment] = []
+    last_text = ""
+    for seg in segments:
+        text = seg.text.strip()
+        if len(text.split()) < min_words:
+            continue
+        if dedup and text == last_text:
+            continue
+        last_text = text
+        kept.append(Segment(seg.start, seg.end, text, seg.words))
+    return kept
