@@ -22,6 +22,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_frames.py
 	$(PY) benchmarks/bench_compress.py
+	$(PY) benchmarks/bench_asr.py
 
 clean-venv:
 	rm -rf $(VENV)

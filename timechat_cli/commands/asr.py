@@ -28,7 +28,7 @@ def asr(
     word_timestamps: Annotated[bool, typer.Option("--word-timestamps", help="Also report word times in the records.")] = False,
     vad: Annotated[bool, typer.Option("--vad", help="Skip non-speech with Silero VAD (faster-whisper).")] = False,
     align: Annotated[bool, typer.Option(help="Snap segment times to aligned words (as whisper_timestamped).")] = True,
-    beam_size: Annotated[int, typer.Option(min=1, help="Beam width (1: greedy).")] = 5,
+    beam_size: Annotated[int, typer.Option(min=1, help="Beam width (1: greedy, as the reference).")] = 1,
     compute_type: Annotated[str, typer.Option(help="CTranslate2 compute type: int8, int8_float32, float32.")] = "int8",
     workers: WorkersOpt = 1,
     threads: Annotated[int, typer.Option(min=0, help="CPU threads per worker (0: cores / workers).")] = 0,
