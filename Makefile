@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # Re-install only when pyproject.toml changed (or the venv is missing).
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[asr,models,openai-whisper,dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[asr,models,openai-whisper,eval,dev]"
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps openai-whisper==20250625
 	touch $(STAMP)
 

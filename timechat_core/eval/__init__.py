@@ -1,0 +1,1 @@
+"""Answer parsers and metrics with the reference evaluators' semantics."""
