@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import time
@@ -132,11 +133,11 @@ def temp_path(final: Path) -> Path:
 
 
 def remove_stale_temps(final: Path) -> None:
-    """Delete temporary files of `final` left by a killed run."""
-    prefix = f".{final.stem}.part-"
+    """Delete temporary files of `final` left by a killed run (names made by `temp_path`)."""
+    pattern = re.compile(rf"\.{re.escape(final.stem)}\.part-\d+-\d+{re.escape(final.suffix)}")
     try:
         for p in final.parent.iterdir():
-            if p.name.startswith(prefix) and p.name.endswith(final.suffix):
+            if pattern.fullmatch(p.name):
                 p.unlink(missing_ok=True)
     except OSError:
         pass
@@ -159,7 +160,7 @@ def run_batch(
     """Run `step` over `items` with `workers` threads; yield one record per item as it finishes."""
     out_root = Path(os.path.abspath(out_dir))
     planned: dict[Path, Path] = {}
-    jobs: list[tuple[BatchItem, Path | None, str | None]] = []
+    jobs: list[tuple[BatchItem, Path, str | None]] = []
     for item in items:
         final = out_root / output_rel(item.rel)
         error = item.error
