@@ -11,6 +11,7 @@ InputsArg = Annotated[
     list[str],
     typer.Argument(
         help="Files, folders (searched recursively), @list.txt (one path per line) or - (paths on stdin).",
+        metavar="INPUT...",
         show_default=False,
     ),
 ]

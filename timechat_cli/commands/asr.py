@@ -37,8 +37,7 @@ def asr(
 ) -> None:
     """Transcribe videos or audio files with Whisper: OUT/<name>.txt with `start<TAB>end<TAB>text` lines.
 
-    Audio is decoded directly from videos. One JSON record per input on stdout with the segments;
-    exit status 1 when any input failed. Nothing is downloaded.
+    Audio is decoded directly from videos. One JSON record per input on stdout with the segments; exit status 1 when any input failed. Nothing is downloaded.
 
     Examples:
 

@@ -20,8 +20,7 @@ def clean_asr(
 ) -> None:
     """Clean transcripts (`timechat asr` output): drop short and repeated segments.
 
-    Reads `start<TAB>end<TAB>text` files (folders are searched for .txt) and writes the kept
-    segments in the same format; cleaning a cleaned file changes nothing.
+    Reads `start<TAB>end<TAB>text` files (folders are searched for .txt) and writes the kept segments in the same format; cleaning a cleaned file changes nothing.
 
     Examples:
 

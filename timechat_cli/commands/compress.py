@@ -40,8 +40,7 @@ def compress(
 ) -> None:
     """Re-encode videos to H.264 at --fps with the shorter side --size, no audio.
 
-    One JSON record per input on stdout; progress and a summary on stderr. Finished outputs
-    are skipped on a rerun; exit status 1 when any input failed.
+    One JSON record per input on stdout; progress and a summary on stderr. Finished outputs are skipped on a rerun; exit status 1 when any input failed.
 
     Examples:
 

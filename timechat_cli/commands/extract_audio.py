@@ -30,8 +30,7 @@ def extract_audio(
 ) -> None:
     """Extract the first audio stream of each input (videos or audio files).
 
-    A video without audio gets status "no-audio" (not a failure). One JSON record per input on
-    stdout; exit status 1 when any input failed.
+    A video without audio gets status "no-audio" (not a failure). One JSON record per input on stdout; exit status 1 when any input failed.
 
     Examples:
 
