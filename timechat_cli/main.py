@@ -15,6 +15,8 @@ import typer
 from timechat_cli.commands.asr import asr
 from timechat_cli.commands.clean_asr import clean_asr
 from timechat_cli.commands.compress import compress
+from timechat_cli.commands.eval import eval_
+from timechat_cli.commands.parse import parse
 from timechat_cli.commands.extract_audio import extract_audio
 from timechat_cli.commands.frames import frames
 from timechat_core import __version__
@@ -32,6 +34,8 @@ app.command("extract-audio")(extract_audio)
 app.command("frames")(frames)
 app.command("asr")(asr)
 app.command("clean-asr")(clean_asr)
+app.command("parse")(parse)
+app.command("eval")(eval_)
 
 
 def _version(value: bool) -> None:

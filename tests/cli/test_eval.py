@@ -1,0 +1,101 @@
+"""`timechat eval` and `timechat parse` end to end on the real oracles in ../shared/data."""
+
+import json
+
+import pytest
+
+from tests.conftest import jsonl, run_cli
+
+
+@pytest.fixture(scope="module")
+def metrics_dir(shared):
+    return shared / "data" / "timechat_metrics"
+
+
+def test_tvg_structured_predictions_reproduce_the_reference(tmp_path, metrics_dir):
+    d = metrics_dir / "tvg"
+    per_item = tmp_path / "items.jsonl"
+    r = run_cli("eval", "--task", "tvg", "--pred", str(d / "example_pred_file.json"),
+                "--gt", str(d / "example_gt_file.json"), "--sample", "--per-item", str(per_item))
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    expected = json.loads((d / "expected_metrics_computed_sample500.json").read_text())["summary"]
+    assert (got["R1@0.3"], got["R1@0.5"], got["R1@0.7"]) == (expected["R1@0.3"], expected["R1@0.5"], expected["R1@0.7"])
+    assert abs(got["mIoU"] - expected["mIoU_derived_empty_as_0"]) < 1e-9
+    assert len(jsonl(per_item.read_text())) == 500
+    assert "R1@0.5" in r.stderr  # the table
+
+
+def test_tvg_without_sample_reports_the_id_mismatch(metrics_dir):
+    d = metrics_dir / "tvg"
+    r = run_cli("eval", "--task", "tvg", "--pred", str(d / "example_pred_file.json"), "--gt", str(d / "example_gt_file.json"))
+    assert r.returncode == 2
+    assert "3220" in r.stderr or "missing" in r.stderr  # 3720 GT ids, 500 predicted
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("parser", ["robust", "timechat"])
+def test_tvg_raw_model_text_is_parsed(tmp_path, metrics_dir, parser):
+    gt = json.loads((metrics_dir / "tvg" / "example_gt_file.json").read_text())["annotations"][:20]
+    raw = tmp_path / "raw.jsonl"
+    lines = [{"id": a["id"], "text": f"The given query happens in {a['timestamp'][0]} - {a['timestamp'][1]} seconds."}
+             for a in gt[:15]]
+    lines += [{"id": a["id"], "text": "I cannot tell."} for a in gt[15:]]
+    raw.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    per_item = tmp_path / "items.jsonl"
+    r = run_cli("eval", "--task", "tvg", "--pred", str(raw), "--gt", str(metrics_dir / "tvg" / "example_gt_file.json"),
+                "--sample", "--parser", parser, "--per-item", str(per_item))
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert got["R1@0.7"] == 75.0 and got["mIoU"] == 75.0
+    statuses = [row["parse_status"] for row in jsonl(per_item.read_text())]
+    assert statuses.count("ok") == 15 and len(statuses) == 20
+
+
+def test_vhd_timechat_predictions_with_qid_intersection(shared, metrics_dir):
+    r = run_cli("eval", "--task", "vhd", "--pred", str(metrics_dir / "vhd" / "example_pred_file.json"),
+                "--gt", str(shared / "data" / "qvhighlights" / "highlight_val_release.jsonl"),
+                "--match-qids", "intersection")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == json.loads((metrics_dir / "vhd" / "expected_metrics_computed.json").read_text())
+
+
+def test_moment_detr_submission_gives_all_104_values(shared):
+    q = shared / "data" / "qvhighlights"
+    r = run_cli("eval", "--task", "mr", "--pred", str(q / "sample_val_preds.jsonl"),
+                "--gt", str(q / "highlight_val_release.jsonl"))
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    expected = json.loads((q / "sample_val_preds_metrics_raw.json").read_text())
+    assert got == expected and list(got) == list(expected)
+
+
+def test_malformed_prediction_line_is_named(tmp_path, shared):
+    bad = tmp_path / "preds.jsonl"
+    bad.write_text('{"qid": 1, "text": "ok"}\n{"qid": 2, "text": \n')
+    r = run_cli("eval", "--task", "vhd", "--pred", str(bad),
+                "--gt", str(shared / "data" / "qvhighlights" / "highlight_val_release.jsonl"))
+    assert r.returncode == 2
+    assert f"{bad}:2: invalid JSON" in r.stderr
+
+
+def test_parse_reads_jsonl_and_plain_lines():
+    text = "\n".join([
+        json.dumps({"id": 7, "text": "It happens from 10.5 to 20 seconds.", "duration": 15}),
+        "The event happens in the 1:23 - 1:45.",
+        "",
+        "no idea",
+    ])
+    r = run_cli("parse", "--task", "tvg", input=text + "\n")
+    assert r.returncode == 0, r.stderr
+    rows = jsonl(r.stdout)
+    assert rows[0]["id"] == 7 and rows[0]["windows"] == [[10.5, 15.0]]  # clipped to the duration
+    assert rows[1]["windows"] == [[83.0, 105.0]]
+    assert rows[2]["windows"] == [] and rows[2]["status"] != "ok" and rows[2]["reason"]
+    r = run_cli("parse", "--task", "tvg", "--parser", "timechat", input=text + "\n")
+    assert [x["windows"] for x in jsonl(r.stdout)] == [[], [[1.0, 23.0]], []]
+
+
+def test_parse_bad_json_line_names_the_line():
+    r = run_cli("parse", "--task", "dvc", input='{"text": "a"}\n{"text": \n')
+    assert r.returncode == 2 and "<stdin>:2: invalid JSON" in r.stderr

@@ -1,0 +1,201 @@
+"""Charades-STA temporal video grounding (TVG) evaluation: R@1 at IoU 0.3/0.5/0.7, and mIoU.
+
+Reproduces TimeChat's `metrics/tvg/eval_tvg.py` (GitHub `RenShuhuai-Andy/TimeChat`, commit c60b332):
+- ground truth: the coco-format `annotations` rows `{image_id, caption, timestamp: [s, e], id}`;
+- predictions: `{str(id): [[s, e], ...]}` (the `timestamp` lists of TimeChat's formatted file);
+- only the first predicted window counts; an empty list is a miss that stays in the denominator;
+- IoU = max(min(e1, e2) - max(s1, s2), 0) / (max(e1, e2) - min(s1, s2)), with no swapping or
+  clipping, so a window written [end, start] scores 0;
+- a hit is IoU >= t for t in 0.3, 0.5, 0.7, and R1@t = hits * 100 / N, unrounded;
+- `sample=True` (the script's `--sample`) scores only the GT ids that have a prediction;
+  otherwise every GT id needs one (the script asserts equal counts).
+
+Additions, not in the reference (which computes no mIoU): "mIoU" = mean IoU * 100 with empty
+predictions counted as 0, "num_queries", "num_empty", and one row per query. An IoU whose
+denominator is 0 (GT and prediction the same single instant) is 0 where the script would divide by
+zero. Prediction ids not in the ground truth are an InputError (the script raises KeyError in sample
+mode and fails its count assertion otherwise).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from timechat_core.errors import InputError
+from timechat_core.eval.io import check_time, read_json
+
+IOU_THRESHOLDS = (0.3, 0.5, 0.7)
+
+
+@dataclass(frozen=True)
+class TvgItem:
+    """One scored query.
+
+    Attributes:
+        id: the coco annotation id, as a string.
+        gt: the GT window [s, e].
+        pred: the first predicted window, or None for an empty prediction.
+        iou: its IoU with the GT (0 when empty).
+        status: "ok", "empty", or "reversed" (prediction start > end, kept as is: IoU 0).
+    """
+
+    id: str
+    gt: tuple[float, float]
+    pred: tuple[float, float] | None
+    iou: float
+    status: str
+
+    def as_row(self) -> dict:
+        return {
+            "id": self.id,
+            "gt": list(self.gt),
+            "pred": None if self.pred is None else list(self.pred),
+            "iou": self.iou,
+            "status": self.status,
+        }
+
+
+def evaluate_tvg(
+    predictions: dict[str, list[list[float]]], ground_truth: list[dict], *, sample: bool = False
+) -> tuple[dict, list[dict]]:
+    """Score temporal grounding predictions like TimeChat's eval_tvg.py.
+
+    Args:
+        predictions: `{str(id): [[s, e], ...]}`; an empty list is a failed prediction.
+        ground_truth: coco `annotations` rows `{image_id, caption, timestamp: [s, e], id}`.
+        sample: score only the GT ids present in `predictions` (TimeChat's `--sample`).
+
+    Returns:
+        `(metrics, rows)`: metrics `{"R1@0.3", "R1@0.5", "R1@0.7", "mIoU", "num_queries",
+        "num_empty"}` (percentages unrounded) and per-query rows `{"id", "gt", "pred", "iou",
+        "status"}`, in prediction order with `sample`, in GT order otherwise.
+
+    Raises:
+        InputError: malformed rows, predicted ids not in the GT, GT ids without a prediction
+            (unless `sample`), or nothing to score.
+    """
+    gt = _gt_windows(ground_truth)
+    preds = {_norm_id(k): _pred_windows(v, f"prediction {k!r}") for k, v in predictions.items()}
+    if len(preds) != len(predictions):
+        raise InputError("predictions have ids that are equal as integers (e.g. '7' and '07')")
+    unknown = [i for i in preds if i not in gt]
+    if unknown:
+        raise InputError(
+            f"{len(unknown)} predicted id(s) are not in the ground truth, e.g. {_examples(unknown)}"
+        )
+    if sample:
+        ids = list(preds)
+    else:
+        missing = [i for i in gt if i not in preds]
+        if missing:
+            raise InputError(
+                f"{len(missing)} of {len(gt)} ground-truth id(s) have no prediction, e.g. "
+                f"{_examples(missing)}; pass sample=True to score only the predicted ids"
+            )
+        ids = list(gt)
+    if not ids:
+        raise InputError("nothing to score: no ground-truth query has a prediction")
+    items = [_score_item(i, gt[i], preds[i]) for i in ids]
+    return _summary(items), [item.as_row() for item in items]
+
+
+def load_tvg_gt(path: str | os.PathLike) -> list[dict]:
+    """Read a coco-format TVG ground truth (`{"annotations": [...]}`, or a bare list of rows).
+
+    Raises:
+        InputError: unreadable file, invalid JSON, or a malformed row (named by file and index).
+    """
+    data = read_json(path)
+    rows = data.get("annotations") if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        raise InputError(f"{path}: expected {{'annotations': [...]}} or a list of annotation rows")
+    _gt_windows(rows, where=f"{path}: annotations")
+    return rows
+
+
+def load_tvg_predictions(path: str | os.PathLike) -> dict[str, list[list[float]]]:
+    """Read TimeChat's formatted TVG file `{str(id): {"timestamp": [[s, e]] or [], "query", "vid"}}`.
+
+    A value may also be the window list itself (`{str(id): [[s, e]]}`).
+
+    Returns:
+        `{str(id): [[s, e], ...]}`, ready for `evaluate_tvg`.
+
+    Raises:
+        InputError: unreadable file, invalid JSON, or an entry without a valid window list.
+    """
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a JSON object keyed by query id")
+    predictions = {}
+    for key, value in data.items():
+        windows = value.get("timestamp") if isinstance(value, dict) else value
+        where = f"{path}: {key!r}"
+        if windows is None:
+            raise InputError(f"{where}: missing key 'timestamp'")
+        predictions[str(key)] = [list(w) for w in _pred_windows(windows, where)]
+    return predictions
+
+
+def _norm_id(value: Any) -> str:
+    # The reference matches int(prediction key) against the integer coco id.
+    text = str(value).strip()
+    try:
+        return str(int(text))
+    except ValueError:
+        return text
+
+
+def _examples(ids: list[str]) -> str:
+    return ", ".join(repr(i) for i in ids[:5])
+
+
+def _gt_windows(rows: list[dict], where: str = "ground_truth") -> dict[str, tuple[float, float]]:
+    windows: dict[str, tuple[float, float]] = {}
+    for i, row in enumerate(rows):
+        at = f"{where}[{i}]"
+        if not isinstance(row, dict) or "id" not in row or "timestamp" not in row:
+            raise InputError(f"{at}: expected an object with 'id' and 'timestamp'")
+        key = _norm_id(row["id"])
+        if key in windows:
+            raise InputError(f"{at}: duplicated id {row['id']!r}")
+        windows[key] = _window(row["timestamp"], f"{at} (id {row['id']!r}): timestamp")
+    return windows
+
+
+def _pred_windows(value: Any, where: str) -> list[tuple[float, float]]:
+    if not isinstance(value, (list, tuple)):
+        raise InputError(f"{where}: expected a list of [start, end] windows, got {value!r}")
+    return [_window(w, f"{where}[{j}]") for j, w in enumerate(value)]
+
+
+def _window(value: Any, where: str) -> tuple[float, float]:
+    # Extra elements (e.g. a score) are ignored, like the reference's w[0], w[1].
+    if not isinstance(value, (list, tuple)) or len(value) < 2:
+        raise InputError(f"{where}: expected [start, end], got {value!r}")
+    return check_time(value[0], where), check_time(value[1], where)
+
+
+def tvg_iou(gt: tuple[float, float], pred: tuple[float, float]) -> float:
+    """eval_tvg.py's IoU; 0 where its denominator is 0 (the script would divide by zero)."""
+    inter = max(min(gt[1], pred[1]) - max(gt[0], pred[0]), 0)
+    span = max(gt[1], pred[1]) - min(gt[0], pred[0])
+    return inter / span if span > 0 else 0.0
+
+
+def _score_item(key: str, gt: tuple[float, float], windows: list) -> TvgItem:
+    if not windows:
+        return TvgItem(key, gt, None, 0.0, "empty")
+    first = windows[0]
+    return TvgItem(key, gt, first, tvg_iou(gt, first), "reversed" if first[0] > first[1] else "ok")
+
+
+def _summary(items: list[TvgItem]) -> dict:
+    n = len(items)
+    metrics = {f"R1@{t}": sum(item.iou >= t for item in items) * 100 / n for t in IOU_THRESHOLDS}
+    metrics["mIoU"] = sum(item.iou for item in items) * 100 / n
+    metrics["num_queries"] = n
+    metrics["num_empty"] = sum(item.status == "empty" for item in items)
+    return metrics
