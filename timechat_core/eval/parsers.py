@@ -85,8 +85,9 @@ _ATOM = re.compile(
       | (?P<cm>\d+)m(?P<cs>\d+(?:\.\d+)?)s
       | (?P<o>\d+)(?:st|nd|rd|th)\s+{_SEC}(?![a-z])
       | (?P<n>\d+(?:\.\d+)?|\.\d+)
-        (?:(?:\s*|-)(?P<unit>{_HOUR}|{_MIN}|{_SEC})(?![a-z])
-           (?:\s*(?:and\s+)?(?P<n2>\d+(?:\.\d+)?)\s*{_SEC}(?![a-z]))?)?
+        (?:(?:\s*|-)(?:(?P<unit>{_HOUR}|{_MIN})|(?P<sunit>{_SEC}))(?![a-z])
+           # a compound only after hours or minutes: "12.5s and 18s" is two times, not 30.5 s
+           (?(unit)(?:\s*(?:and\s+)?(?P<n2>\d+(?:\.\d+)?)\s*{_SEC}(?![a-z]))?))?
     )
     (?:(?P<cu>\s*(?:{_SEC}|{_MIN}))(?![a-z]))?
     (?![\w%/]|[.:]\d)""",
@@ -222,7 +223,7 @@ def _atoms(text: str) -> list[_Atom]:
         elif g["n2"] is not None:  # "1 min 30 s"
             atom = _Atom(m.start(), m.end(), float(g["n"]) * _unit_factor(g["unit"]) + float(g["n2"]), 1.0, True)
         else:
-            unit = g["unit"] or (g["cu"] or "").strip()
+            unit = g["unit"] or g["sunit"] or (g["cu"] or "").strip()
             atom = _Atom(m.start(), m.end(), float(g["n"]), _unit_factor(unit) if unit else None, False)
         # A digit string too long for a float is not a time anyone meant.
         if math.isfinite(atom.number * (atom.factor or 3600.0)):
