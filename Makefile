@@ -23,6 +23,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_frames.py
 	$(PY) benchmarks/bench_compress.py
 	$(PY) benchmarks/bench_asr.py
+	$(PY) benchmarks/bench_dvc.py
 
 clean-venv:
 	rm -rf $(VENV)

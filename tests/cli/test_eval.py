@@ -99,3 +99,17 @@ def test_parse_reads_jsonl_and_plain_lines():
 def test_parse_bad_json_line_names_the_line():
     r = run_cli("parse", "--task", "dvc", input='{"text": "a"}\n{"text": \n')
     assert r.returncode == 2 and "<stdin>:2: invalid JSON" in r.stderr
+
+
+def test_dvc_subset_through_the_cli(tmp_path, metrics_dir):
+    d = metrics_dir / "dvc"
+    per_item = tmp_path / "videos.jsonl"
+    r = run_cli("eval", "--task", "dvc", "--pred", str(d / "subset20_pred.json"),
+                "--gt", str(d / "subset20_val.caption_coco_format.json"), "--per-item", str(per_item))
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    expected = json.loads((d / "expected_metrics_computed_subset20.json").read_text())
+    flat = {**got.get("paragraph", {}), **got.get("summary", got)}
+    for key, value in {**expected["paragraph"], **expected["summary_mean_over_videos"]}.items():
+        assert abs(flat[key] - value) <= 1e-9, key
+    assert len(jsonl(per_item.read_text())) == 20
