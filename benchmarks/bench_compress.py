@@ -35,6 +35,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from machine import machine_busy, self_cpu
 from timechat_core.video.testsrc import make_test_video
 
 NUM_CLIPS = 8
@@ -80,19 +81,6 @@ def children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def self_cpu() -> float:
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return ru.ru_utime + ru.ru_stime
-
-
-def machine_busy() -> float | None:
-    """CPU seconds all processes on the machine have used (Linux /proc/stat), or None."""
-    try:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + fields[4]  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def run_cli(clips: list[Path], out: Path, workers: int, threads: int) -> Sample:

@@ -42,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
+from machine import machine_busy
 from timechat_core.eval.dvc import evaluate_dvc, load_dvc_gt, load_dvc_predictions
 
 THRESHOLDS = (0.3, 0.5, 0.7, 0.9)
@@ -190,15 +191,6 @@ def baseline(pred_data: dict, gt_rows: list[dict]) -> tuple[dict, dict]:
 
 
 # ----------------------------------------------------------------------------- harness
-
-
-def machine_busy() -> float | None:
-    """CPU seconds all processes on the machine have used (Linux /proc/stat), or None."""
-    try:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except (OSError, ValueError):
-        return None
-    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def own_cpu() -> float:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import statistics
 import sys
@@ -30,6 +29,7 @@ import numpy as np
 
 from timechat_core.video.compress import compress_video
 from timechat_core.video.frames import load_frames
+from machine import machine_busy, self_cpu
 from timechat_core.video.testsrc import make_test_video
 
 NUM_FRAMES = 96
@@ -91,19 +91,6 @@ def measure(path: str) -> dict[str, float]:
     return {n: statistics.median(s) for n, s in samples.items()}
 
 
-def machine_busy() -> float | None:
-    """CPU seconds all processes on the machine have used (Linux /proc/stat), or None."""
-    try:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + fields[4]  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def own_cpu() -> float:
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return ru.ru_utime + ru.ru_stime
 
 
 def foreign_load(busy0: float | None, own0: float, wall: float) -> float | None:
@@ -112,7 +99,7 @@ def foreign_load(busy0: float | None, own0: float, wall: float) -> float | None:
     busy1 = machine_busy()
     if busy0 is None or busy1 is None:
         return None
-    return max(0.0, (busy1 - busy0 - (own_cpu() - own0)) / (wall * (os.cpu_count() or 1)))
+    return max(0.0, (busy1 - busy0 - (self_cpu() - own0)) / (wall * (os.cpu_count() or 1)))
 
 
 def print_table(results: dict[str, dict[str, float]]) -> None:
@@ -132,7 +119,7 @@ def main() -> int:
         clips = make_clips(tmp)
         print(f"generated clips in {time.perf_counter() - t0:.1f} s; "
               f"median of {REPEATS} runs after 1 warm-up, {NUM_FRAMES} frames at {SIZE}x{SIZE}\n")
-        busy0, own0, t1 = machine_busy(), own_cpu(), time.perf_counter()
+        busy0, own0, t1 = machine_busy(), self_cpu(), time.perf_counter()
         results = {clip: measure(path) for clip, path in clips.items()}
         foreign = foreign_load(busy0, own0, time.perf_counter() - t1)
     finally:
