@@ -113,3 +113,40 @@ def test_dvc_subset_through_the_cli(tmp_path, metrics_dir):
     for key, value in {**expected["paragraph"], **expected["summary_mean_over_videos"]}.items():
         assert abs(flat[key] - value) <= 1e-9, key
     assert len(jsonl(per_item.read_text())) == 20
+
+
+def test_summarization_raw_answers_are_parsed_per_video(tmp_path, shared):
+    mat = shared / "data" / "tvsum" / "ydata-tvsum50.mat"
+    raw = tmp_path / "raw.jsonl"
+    rows = [{"video": "-esJrBWj2d8.mp4", "text": "The highlight timestamps are in the 10, 12, 14 seconds. "
+                                                 "Their saliency scores are 4.0, 3.0, 2.0."},
+            {"video": "0tmA_C6XwfM", "text": "nothing to see"}]
+    raw.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    per_item = tmp_path / "items.jsonl"
+    r = run_cli("eval", "--task", "summarization", "--pred", str(raw), "--gt", str(mat), "--per-item", str(per_item))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["num_videos"] == 2
+    items = {x["video_id"]: x for x in jsonl(per_item.read_text())}
+    assert items["-esJrBWj2d8"]["parse_status"] == "ok"
+    assert items["0tmA_C6XwfM"]["parse_status"] != "ok" and items["0tmA_C6XwfM"]["parse_reason"]
+
+
+def test_dvc_raw_answers_map_to_gt_videos(tmp_path, metrics_dir):
+    d = metrics_dir / "dvc"
+    gt = json.loads((d / "subset20_val.caption_coco_format.json").read_text())["annotations"]
+    raw = tmp_path / "raw.jsonl"
+    # the GT itself as model text: every event found, localisation perfect
+    lines = []
+    for g in gt:
+        caps = [c for c in g["pure_cap"].split(". ") if c]
+        text = "\n".join(f"{s} - {e} seconds, {c}." for (s, e), c in zip(g["segments"], caps))
+        lines.append({"video": g["image_id"].rsplit(".", 1)[0], "text": text})
+    raw.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    per_item = tmp_path / "items.jsonl"
+    r = run_cli("eval", "--task", "dvc", "--pred", str(raw), "--gt", str(d / "subset20_val.caption_coco_format.json"),
+                "--per-item", str(per_item))
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    summary = got.get("summary", got)
+    assert summary["Recall@0.9"] == 1.0 and summary["Precision@0.9"] == 1.0
+    assert {x["parse_status"] for x in jsonl(per_item.read_text())} == {"ok"}

@@ -51,6 +51,10 @@ Examples:
   timechat eval --task vhd --pred answers.jsonl --gt highlight_val_release.jsonl --per-item items.jsonl
 
   timechat eval --task dvc --pred fmt_youcook2.json --gt val.caption_coco_format.json
+
+  timechat eval --task mr --pred moment_detr_preds.jsonl --gt highlight_val_release.jsonl
+
+  timechat eval --task summarization --pred tvsum_answers.jsonl --gt ydata-tvsum50.mat
 """
 
 

@@ -100,6 +100,10 @@ _AND_LINK = re.compile(r"\s*and\s*", re.I)
 _BETWEEN_CUE = re.compile(r"\bbetween\s*\Z", re.I)
 # "from", "between" or a bracket right before the first time: part of the range's span.
 _RANGE_CUE = re.compile(r"(?:\b(?:from|between)\s*|[\[(]\s*)\Z", re.I)
+# "cook for 15-20 seconds", "lasts 5 - 7 s": a duration, not a moment of the video.
+_DURATION_CUE = re.compile(
+    r"\b(?:for|lasts?|lasting|takes?|taking)\s+(?:about\s+|around\s+|approximately\s+|roughly\s+|~\s*)?\Z", re.I
+)
 # "[X, Y]" / "(X, Y)": the comma, only inside brackets.
 _COMMA_LINK = re.compile(r"\s*,\s*")
 # "| 0:00 | 0:20 |": adjacent table cells, only between two explicit times.
@@ -253,6 +257,8 @@ def _link(text: str, a: _Atom, b: _Atom, prev_end: int) -> int | None:
     between = text[a.end : b.start]
     lo = max(prev_end, text.rfind("\n", max(0, a.start - 60), a.start) + 1, a.start - 60)
     before = text[lo : a.start]  # same line, after the previous range, at most 60 characters
+    if _DURATION_CUE.search(before):
+        return None
     cue = _RANGE_CUE.search(before)
     start = lo + cue.start() if cue else a.start
     # "X - Y", "X to Y", "between X and Y": bare numbers only when they do not count things.

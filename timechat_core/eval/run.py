@@ -158,4 +158,4 @@ def _summarization(task, pred_path, gt_path, *, parser, **_):
         for i, row in enumerate(data):
             preds[_stem(raw_id(row, pred_path, i, ("video", "vid", "id")))] = row.get("pred_saliency_scores", [])
     metrics, rows = summarization.evaluate_tvsum(preds, videos)
-    return metrics, _attach_status(rows, statuses, "video")
+    return metrics, _attach_status(rows, statuses, "video_id")

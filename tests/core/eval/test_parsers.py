@@ -257,6 +257,7 @@ TVG_CORPUS = [
     ("It happens around the 30-second mark and lasts until 45 seconds.", [[30.0, 45.0]]),
     ("The person turns on the light from 1 min 5 s to 1 min 12 s.", [[65.0, 72.0]]),
     ("The person laughs from 30 seconds to 1.5 minutes.", [[30.0, 90.0]]),
+    ("From 12 to 18 s the man stirs; the stirring lasts 5 - 7 seconds.", [[12.0, 18.0]]),
     ("Event happens 00:01:05.5 - 00:01:09", [[65.5, 69.0]]),
     ("The person opens the fridge (0:03 — 0:09) and closes it later.", [[3.0, 9.0]]),
     ("Timestamp: 0:07–0:15", [[7.0, 15.0]]),
@@ -283,6 +284,12 @@ def test_tvg_robust_corpus(text, expected):
 
 
 DVC_CORPUS = [
+    (
+        "73 - 108 seconds, add the chicken and cook for 15-20 seconds or until the bottom browns.\n"
+        "109 - 161 seconds, stir gently and cook for about 2 - 3 minutes.",
+        [[73.0, 108.0, "add the chicken and cook for 15-20 seconds or until the bottom browns."],
+         [109.0, 161.0, "stir gently and cook for about 2 - 3 minutes."]],
+    ),
     (
         "0.0 - 7.9 seconds, A man is standing in a kitchen.  8.9 - 20.0 seconds, He grills meat on a pan.  "
         "21.0 - 35.5 seconds, He serves the meat.",
