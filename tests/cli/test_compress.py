@@ -1,6 +1,5 @@
 """`timechat compress` end to end: sizes, bad inputs, resume, SIGKILL and rerun."""
 
-import os
 import shutil
 import signal
 import subprocess

@@ -30,7 +30,7 @@ def test_tvg_without_sample_reports_the_id_mismatch(metrics_dir):
     d = metrics_dir / "tvg"
     r = run_cli("eval", "--task", "tvg", "--pred", str(d / "example_pred_file.json"), "--gt", str(d / "example_gt_file.json"))
     assert r.returncode == 2
-    assert "3220" in r.stderr or "missing" in r.stderr  # 3720 GT ids, 500 predicted
+    assert "3220 of 3720 ground-truth id(s) have no prediction" in r.stderr and "--sample" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
 
 

@@ -21,13 +21,18 @@ def read_json(path: str | os.PathLike) -> Any:
 
 
 def read_jsonl(path: str | os.PathLike) -> list[Any]:
+    return [row for _, row in read_jsonl_located(path)]
+
+
+def read_jsonl_located(path: str | os.PathLike) -> list[tuple[str, Any]]:
+    """`("file:line", value)` per non-blank line, so later checks can name the line too."""
     path = Path(path)
     rows = []
     for lineno, line in enumerate(_read_text(path).splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            rows.append(json.loads(line))
+            rows.append((f"{path}:{lineno}", json.loads(line)))
         except json.JSONDecodeError as e:
             raise InputError(f"{path}:{lineno}: invalid JSON: {e.msg} (column {e.colno})") from None
     return rows

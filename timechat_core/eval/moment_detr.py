@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from timechat_core.errors import InputError
-from timechat_core.eval.io import check_time, read_json_or_jsonl, read_jsonl
+from timechat_core.eval.io import check_time, read_json_or_jsonl, read_jsonl_located
 
 CLIP_SECONDS = 2  # QVHighlights saliency is annotated per 2-second clip
 NUM_RATERS = 3
@@ -138,10 +138,10 @@ def load_qvhighlights_gt(path: str | os.PathLike) -> list[dict]:
     Raises:
         InputError: unreadable file, invalid JSON or a malformed row; the message names file:line.
     """
-    rows = read_jsonl(path)
-    for row, where in zip(rows, _line_locations(path)):
+    located = read_jsonl_located(path)
+    for where, row in located:
         _parse_ground_truth(row, where)
-    return rows
+    return [row for _, row in located]
 
 
 def load_submission(path: str | os.PathLike) -> list[dict]:
@@ -153,7 +153,8 @@ def load_submission(path: str | os.PathLike) -> list[dict]:
     """
     path = Path(path)
     if path.suffix.lower() == ".jsonl":
-        rows, locations = read_jsonl(path), _line_locations(path)
+        located = read_jsonl_located(path)
+        locations, rows = [where for where, _ in located], [row for _, row in located]
     else:
         data = read_json_or_jsonl(path)
         rows = [data] if isinstance(data, dict) else data
@@ -166,12 +167,6 @@ def load_submission(path: str | os.PathLike) -> list[dict]:
 
 
 # ----------------------------------------------------------------------------- input checks
-
-
-def _line_locations(path: str | os.PathLike) -> list[str]:
-    # read_jsonl skips blank lines; recover the line number of each row it returned.
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    return [f"{path}:{n}" for n, line in enumerate(lines, start=1) if line.strip()]
 
 
 def _parse_prediction(row: Any, where: str) -> _Prediction:

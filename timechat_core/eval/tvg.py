@@ -92,7 +92,7 @@ def evaluate_tvg(
         if missing:
             raise InputError(
                 f"{len(missing)} of {len(gt)} ground-truth id(s) have no prediction, e.g. "
-                f"{_examples(missing)}; pass sample=True to score only the predicted ids"
+                f"{_examples(missing)}; use --sample (sample=True) to score only the predicted ids"
             )
         ids = list(gt)
     if not ids:
