@@ -1,0 +1,36 @@
+"""Files shipped beside the package: `templates/` (prompts, instruction templates) and package data.
+
+`templates/` lives at the repository top level (the brief's layout); an editable install and a
+source checkout both find it next to `timechat_core/`. `TIMECHAT_TEMPLATES` points elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from timechat_core.errors import TimechatError
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def templates_dir() -> Path:
+    """The folder holding the shipped templates."""
+    env = os.environ.get("TIMECHAT_TEMPLATES")
+    path = Path(env) if env else _PACKAGE.parent / "templates"
+    if not path.is_dir():
+        raise TimechatError(f"{path}: templates folder not found (set TIMECHAT_TEMPLATES)")
+    return path
+
+
+def template_path(*parts: str) -> Path:
+    """Path of one shipped template file, e.g. `template_path("timeit", "dvc.json")`."""
+    path = templates_dir().joinpath(*parts)
+    if not path.is_file():
+        raise TimechatError(f"{path}: template file not found")
+    return path
+
+
+def data_path(*parts: str) -> Path:
+    """Path of a data file inside the package (`timechat_core/data/...`)."""
+    return _PACKAGE.joinpath("data", *parts)
