@@ -1,4 +1,4 @@
-"""Files shipped beside the package: `templates/` (prompts, instruction templates) and package data.
+"""Files shipped beside the package: `templates/`, `configs/` and package data.
 
 `templates/` lives at the repository top level (the brief's layout); an editable install and a
 source checkout both find it next to `timechat_core/`. `TIMECHAT_TEMPLATES` points elsewhere.
@@ -28,6 +28,15 @@ def template_path(*parts: str) -> Path:
     path = templates_dir().joinpath(*parts)
     if not path.is_file():
         raise TimechatError(f"{path}: template file not found")
+    return path
+
+
+def configs_dir() -> Path:
+    """The folder holding the shipped YAML configs (`configs/model/*.yaml`, ...)."""
+    env = os.environ.get("TIMECHAT_CONFIGS")
+    path = Path(env) if env else _PACKAGE.parent / "configs"
+    if not path.is_dir():
+        raise TimechatError(f"{path}: configs folder not found (set TIMECHAT_CONFIGS)")
     return path
 
 
