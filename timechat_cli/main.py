@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from timechat_cli.commands.asr import asr
+from timechat_cli.commands.build_timeit import build_timeit
 from timechat_cli.commands.clean_asr import clean_asr
 from timechat_cli.commands.compress import compress
 from timechat_cli.commands.eval import eval_
@@ -36,6 +37,7 @@ app.command("asr")(asr)
 app.command("clean-asr")(clean_asr)
 app.command("parse")(parse)
 app.command("eval")(eval_)
+app.command("build-timeit")(build_timeit)
 
 
 def _version(value: bool) -> None:
