@@ -147,12 +147,17 @@ class TimeChatProcessor:
         seg1 = self.llama(parts[1], return_tensors="pt", add_special_tokens=False).input_ids[0]
         return seg0, seg1
 
-    def eval_batch(self, prompts: Sequence[str], frame_timestamps: Sequence[Sequence[str]]) -> EvalBatch:
-        """Inputs for a batch of videos with the same frame count (the reference tokenizes them together)."""
-        lengths = {len(t) for t in frame_timestamps}
+    def eval_batch(self, prompts: Sequence[str], frame_texts: Sequence[Sequence[str]]) -> EvalBatch:
+        """Inputs for a batch of videos with the same frame count (the reference tokenizes them together).
+
+        Args:
+            prompts: full prompt strings (`eval_prompt`), one per video.
+            frame_texts: per video, its Q-Former strings (`timechat_core.video.sampling.frame_texts`).
+        """
+        lengths = {len(t) for t in frame_texts}
         if len(lengths) != 1:
             raise ValueError("eval_batch needs videos with the same number of frames; batch them by length")
-        strings = [s for ts in frame_timestamps for s in timestamp_strings(ts)]
+        strings = [s for ts in frame_texts for s in ts]
         ids, mask = self.eval_timestamps(strings)
         return EvalBatch([self.eval_segments(p) for p in prompts], ids, mask)
 
@@ -188,15 +193,20 @@ class TimeChatProcessor:
         target[cur:] = IGNORE_INDEX
         return target
 
-    def train_batch(self, conversations: Sequence[str], frame_timestamps: Sequence[Sequence[str]]) -> TrainBatch:
-        """Collated training inputs: ids right-padded with 0, labels with -100, mask = ids != 0."""
+    def train_batch(self, conversations: Sequence[str], frame_texts: Sequence[Sequence[str]]) -> TrainBatch:
+        """Collated training inputs: ids right-padded with 0, labels with -100, mask = ids != 0.
+
+        Args:
+            conversations: `training_conversation` strings, one per record.
+            frame_texts: per record, its Q-Former strings.
+        """
         rows = []
         for conv in conversations:
             ids = self.llama(conv, truncation=True, max_length=self.max_txt_len, return_tensors="pt").input_ids[0]
             rows.append((ids, self.training_labels(conv, ids)))
         input_ids = pad_right([r[0] for r in rows], 0)
         labels = pad_right([r[1] for r in rows], IGNORE_INDEX)
-        ts_ids, ts_mask = self.train_timestamps([timestamp_strings(ts) for ts in frame_timestamps])
+        ts_ids, ts_mask = self.train_timestamps(frame_texts)
         return TrainBatch(input_ids, input_ids != 0, labels, ts_ids, ts_mask)
 
     def save(self, folder: str | Path) -> None:
@@ -222,3 +232,14 @@ def pad_right(rows: Sequence[torch.Tensor], value: int) -> torch.Tensor:
     rows = [r if r.dim() == 2 else r[None] for r in rows]
     length = max(r.shape[-1] for r in rows)
     return torch.cat([torch.nn.functional.pad(r, (0, length - r.shape[-1]), value=value) for r in rows], 0)
+
+
+def normalize_frames(frames: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
+    """uint8 frames (..., T, H, W, 3) -> float32 (..., T, 3, H, W): `(x / 255 - mean[c]) / std[c]`, in that order.
+
+    The reference's eval transform (`alpro_video_eval`) computes exactly this in fp32.
+    """
+    x = frames.to(torch.float32).div(255.0)
+    m = torch.tensor(mean, dtype=torch.float32)
+    s = torch.tensor(std, dtype=torch.float32)
+    return ((x - m) / s).movedim(-1, -3).contiguous()
