@@ -13,9 +13,11 @@ from typing import Annotated
 import typer
 
 from timechat_cli.commands.asr import asr
+from timechat_cli.commands.check_reference import check_reference
 from timechat_cli.commands.build_timeit import build_timeit
 from timechat_cli.commands.clean_asr import clean_asr
 from timechat_cli.commands.compress import compress
+from timechat_cli.commands.convert import convert
 from timechat_cli.commands.eval import eval_
 from timechat_cli.commands.parse import parse
 from timechat_cli.commands.extract_audio import extract_audio
@@ -37,6 +39,8 @@ app.command("asr")(asr)
 app.command("clean-asr")(clean_asr)
 app.command("parse")(parse)
 app.command("eval")(eval_)
+app.command("convert")(convert)
+app.command("check-reference")(check_reference)
 app.command("build-timeit")(build_timeit)
 
 

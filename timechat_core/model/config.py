@@ -195,7 +195,7 @@ class TimeChatConfig:
         if not isinstance(data, dict):
             raise InputError(f"{path}: a model config must be a mapping")
         for key, value in overrides.items():
-            _set_dotted(data, key, value)
+            set_dotted(data, key, value)
         return cls.from_dict(data, source=str(path))
 
     @classmethod
@@ -213,7 +213,7 @@ class TimeChatConfig:
         return dataclasses.replace(self, **changes)
 
 
-def _set_dotted(data: dict, key: str, value: Any) -> None:
+def set_dotted(data: dict, key: str, value: Any) -> None:
     parts = key.split(".")
     for p in parts[:-1]:
         data = data.setdefault(p, {})

@@ -91,8 +91,11 @@ def build_language_model(cfg: TimeChatConfig, dtype: torch.dtype = torch.float32
                          path: str | None = None):
     """LLaMA (from `path`/`cfg.llm.path`, else random) with the reference numerics and the LoRA wrapper."""
     from transformers import LlamaForCausalLM
+    from transformers.utils import logging as hf_logging
 
     from timechat_core.model.numerics import apply_reference_numerics
+
+    hf_logging.disable_progress_bar()  # stderr belongs to our own progress and logs
 
     path = path or cfg.llm.path
     if path:

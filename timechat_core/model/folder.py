@@ -1,0 +1,158 @@
+"""The self-contained model folder `timechat convert` writes and every command loads.
+
+Layout:
+    config.yaml              the `TimeChatConfig` (llm.path relative to the folder when copied)
+    model.safetensors        everything but the LLM: vision tower, Q-Formers, query tokens, frame
+                             positions, projection (fp32, timechat names)
+    adapter/                 the LoRA in peft's own format (adapter_config.json, adapter_model.safetensors)
+    tokenizer/llama/         the LLaMA tokenizer with `<ImageHere>`
+    tokenizer/bert/          the Q-Former's WordPiece vocabulary
+    llm/                     (optional) a copy of the LLaMA base; otherwise config.yaml points at it
+    manifest.json            what it was converted from, load notes, file sizes
+
+Loading builds the visual stack on the meta device and assigns the safetensors tensors, so nothing
+is allocated twice. The folder is written under a temporary name and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+
+from timechat_core.errors import InputError
+
+CONFIG = "config.yaml"
+WEIGHTS = "model.safetensors"
+ADAPTER = "adapter"
+MANIFEST = "manifest.json"
+
+
+def save_model_folder(model, processor, out_dir: str | Path, copy_llm: bool = False, overwrite: bool = False,
+                      provenance: dict | None = None) -> Path:
+    """Write `model` (+ its tokenizers) as a model folder, atomically."""
+    from safetensors.torch import save_file
+
+    from timechat_core import __version__
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not overwrite:
+        raise InputError(f"{out_dir}: already exists (use --overwrite to replace it)")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".part", dir=out_dir.parent))
+    try:
+        cfg = model.config
+        llm = model.language_model
+        if copy_llm:
+            _copy_llm(llm, cfg.llm.path, tmp / "llm")
+            cfg = cfg.replace(llm=dataclasses.replace(cfg.llm, path="llm"))
+        elif cfg.llm.path:
+            cfg = cfg.replace(llm=dataclasses.replace(cfg.llm, path=str(Path(cfg.llm.path).resolve())))
+        (tmp / CONFIG).write_text(cfg.to_yaml(), encoding="utf-8")
+        visual = {k: v.detach().contiguous() for k, v in model.state_dict().items()
+                  if not k.startswith("language_model.")}
+        save_file(visual, str(tmp / WEIGHTS), metadata={"format": "pt", "timechat": __version__})
+        if hasattr(llm, "peft_config"):
+            llm.save_pretrained(tmp / ADAPTER)
+            (tmp / ADAPTER / "README.md").unlink(missing_ok=True)
+        processor.save(tmp / "tokenizer")
+        manifest = {"timechat": __version__, "converted_from": provenance or {},
+                    "files": {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out_dir, old)
+            os.replace(tmp, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _copy_llm(llm, source: str | None, dest: Path) -> None:
+    """The LLaMA base without LoRA: its safetensors files copied as they are, else re-saved."""
+    src = Path(source) if source else None
+    if src is not None and any(src.glob("*.safetensors")):
+        dest.mkdir(parents=True)
+        for f in sorted(src.iterdir()):
+            if f.is_file() and (f.suffix == ".safetensors" or f.name in ("config.json", "generation_config.json",
+                                                                           "model.safetensors.index.json")):
+                shutil.copy2(f, dest / f.name)
+        return
+    base = llm.get_base_model() if hasattr(llm, "get_base_model") else llm
+    clean = {k.replace(".base_layer.", "."): v for k, v in base.state_dict().items() if ".lora_" not in k}
+    base.save_pretrained(dest, state_dict=clean)
+
+
+def read_folder_config(model_dir: str | Path, **overrides):
+    """The folder's `TimeChatConfig`, with `llm.path` resolved against the folder."""
+    from timechat_core.model.config import TimeChatConfig
+
+    model_dir = Path(model_dir)
+    if not (model_dir / CONFIG).is_file() or not (model_dir / WEIGHTS).is_file():
+        raise InputError(f"{model_dir}: not a timechat model folder (needs {CONFIG} and {WEIGHTS}; "
+                         "make one with `timechat convert`)")
+    cfg = TimeChatConfig.from_yaml(model_dir / CONFIG, **overrides)
+    if cfg.llm.path and not Path(cfg.llm.path).is_absolute():
+        cfg = cfg.replace(llm=dataclasses.replace(cfg.llm, path=str(model_dir / cfg.llm.path)))
+    return cfg
+
+
+def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16, device: str | torch.device = "cpu",
+                      trainable: bool = False, **overrides):
+    """Load a model folder.
+
+    Args:
+        model_dir: the folder.
+        dtype: LLM weight dtype (the visual stack stays fp32; on CUDA it runs under fp16 autocast).
+        device: where to put the model.
+        trainable: set `requires_grad` as the reference's instruction tuning does.
+        overrides: dotted config keys (e.g. `num_frames=32`, `lora.alpha=20`).
+
+    Returns:
+        (model, processor).
+    """
+    from safetensors.torch import load_file
+
+    from timechat_core.model.convert_lavis import restore_buffers, set_trainable
+    from timechat_core.model.processor import TimeChatProcessor
+    from timechat_core.model.timechat import TimeChatModel, build_language_model
+
+    model_dir = Path(model_dir)
+    cfg = read_folder_config(model_dir, **overrides)
+    adapter = model_dir / ADAPTER
+    if cfg.lora is not None and not (adapter / "adapter_config.json").is_file():
+        raise InputError(f"{adapter}: missing (the config has LoRA)")
+    llm = build_language_model(cfg.replace(lora=None), dtype=dtype)
+    if cfg.lora is not None:
+        from peft import PeftModel
+
+        llm = PeftModel.from_pretrained(llm, str(adapter), is_trainable=trainable)
+        # the reference's lora_alpha is a config knob (MVBench scripts use 20): honour an override
+        for module in llm.modules():
+            if hasattr(module, "scaling") and isinstance(module.scaling, dict) and "default" in module.scaling:
+                module.scaling["default"] = cfg.lora.alpha / cfg.lora.r
+    with torch.device("meta"):
+        model = TimeChatModel(cfg, language_model=llm)
+    weights = load_file(str(model_dir / WEIGHTS))
+    expected = {k for k in model.state_dict() if not k.startswith("language_model.")}
+    missing, extra = sorted(expected - set(weights)), sorted(set(weights) - expected)
+    if missing or extra:
+        raise InputError(f"{model_dir / WEIGHTS}: does not fit the config: missing {missing[:10]}, unexpected {extra[:10]}")
+    model.load_state_dict(weights, strict=False, assign=True)
+    restore_buffers(model)
+    tok = model_dir / "tokenizer"
+    processor = TimeChatProcessor(tok / "llama", tok / "bert", max_text_length=cfg.qformer.max_text_length,
+                                  train_timestamp_tokenizer=cfg.train_timestamp_tokenizer)
+    model.to(device)
+    set_trainable(model, trainable)
+    return model, processor
