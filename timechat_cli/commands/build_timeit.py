@@ -92,12 +92,11 @@ def build_timeit(
         if options.asr_dir is not None or options.shuffle:
             raise InputError("--eval-format takes no --asr-dir or --shuffle")
     with err.status("building TimeIT", spinner="dots"):
-        result = build(inputs, options)
+        result = build(inputs, options, make_records=not eval_format)
     if eval_format:
         from timechat_core.timeit.eval_format import eval_ground_truth
 
         report = result.reports[0]
-        report.written = 0
         gt = eval_ground_truth(inputs[0].source, result.items[inputs[0].source], policy, report)
         write_text_atomic(output, json.dumps(gt, ensure_ascii=False) + "\n")
         _summary(result.reports, "evaluation ground truth")

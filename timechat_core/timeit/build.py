@@ -116,8 +116,11 @@ def read_items(source: Source, paths: Iterable[Path], split: str, report: Source
 
 
 def build(inputs: Iterable[SourceInput], options: BuildOptions,
-          on_source: Callable[[SourceReport], None] | None = None) -> BuildResult:
+          on_source: Callable[[SourceReport], None] | None = None, *, make_records: bool = True) -> BuildResult:
     """Build the records of every input (see the module docstring).
+
+    `make_records=False` stops after the video checks (the items are what the evaluation ground
+    truth is made from; the reports then count only reading and video problems).
 
     Raises:
         InputError: unknown source or split, missing or malformed annotations (file and line named).
@@ -136,6 +139,9 @@ def build(inputs: Iterable[SourceInput], options: BuildOptions,
         video_dir = src.name if inp.video_dir is None else inp.video_dir
         items = _check_videos(items, video_dir, options, report)
         result.items[src.name] = items
+        if not make_records:
+            result.reports.append(report)
+            continue
         picker = TemplatePicker(options.seed, src.name)
         seen: set = set()
         for item in items:

@@ -16,7 +16,7 @@ from typing import Any
 
 from timechat_core.errors import InputError
 from timechat_core.eval.io import _read_text as read_text  # noqa: F401  (file-named errors, shared)
-from timechat_core.eval.io import read_json
+from timechat_core.eval.io import check_time, read_json
 
 SPLITS = ("train", "val", "test", "all")
 
@@ -39,12 +39,14 @@ class JsonFile:
     def where(self, key: Any) -> str:
         return f"{self.path}: {key!r}"
 
-    def fail(self, key: Any, message: str) -> InputError:
-        return InputError(f"{self.path}:{self._line(key)}: {key!r}: {message}")
+    def fail(self, key: Any, message: str, needle: str | None = None) -> InputError:
+        """An error at the line where `needle` (default: the key as a JSON string) first occurs."""
+        return InputError(f"{self.path}:{self._line(key, needle)}: {key!r}: {message}")
 
-    def _line(self, key: Any) -> int:
+    def _line(self, key: Any, needle: str | None) -> int:
         text = self.path.read_text(encoding="utf-8", errors="replace")
-        needle = json.dumps(key, ensure_ascii=False) if isinstance(key, str) else None
+        if needle is None and isinstance(key, str):
+            needle = json.dumps(key, ensure_ascii=False)
         at = text.find(needle) if needle else -1
         return text.count("\n", 0, at) + 1 if at >= 0 else 1
 
@@ -63,14 +65,11 @@ def field(obj: Any, name: str, kind: type | tuple[type, ...], jf: JsonFile, key:
 
 
 def seconds(value: Any, fail) -> float:
-    """A finite, non-negative time in seconds; `fail(message)` builds the error."""
+    """A finite, non-negative time in seconds; `fail(message)` builds the error (it can find the line)."""
     try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise fail(f"time {value!r} is not a number") from None
-    if not math.isfinite(x) or x < 0:
-        raise fail(f"time {value!r} is negative or not finite")
-    return x
+        return check_time(value, "")
+    except InputError as e:
+        raise fail(str(e).removeprefix(": ")) from None
 
 
 def window(value: Any, fail) -> tuple[float, float]:
@@ -170,3 +169,8 @@ def read_summary_coco(path: Path, dataset: str):
 
         yield Summary(image_id.split("/")[-1], dataset, tuple(seconds(t, fail) for t in times),
                       tuple(seconds(s, fail) for s in scores), f"{path}: {key}")
+
+
+def read_ids(path: Path) -> set[str]:
+    """The non-blank lines of a split list (one video id per line)."""
+    return {line.strip() for line in read_text(path).splitlines() if line.strip()}

@@ -1,0 +1,57 @@
+"""COIN step localization, from `COIN.json`.
+
+A raw record (`database`):
+
+    "LtRSn-ntcLY": {"duration": 131.0309, "class": "ReplaceCDDriveWithSSD", "recipe_type": 131,
+                    "subset": "training", "start": 56.64, "end": 85.71,
+                    "video_url": "https://www.youtube.com/embed/LtRSn-ntcLY",
+                    "annotation": [{"id": "212", "segment": [60.0, 69.0], "label": "take out the laptop CD drive"}, ...]}
+
+Format: https://github.com/coin-dataset/annotations (README, 4450e37); its `download_videos.py`
+saves videos as `{recipe_type}/{id}.mp4`, which is the video path here (TimeChat's ASR looks for
+the same class folders). `subset` is "training" or "testing" ("validation" is read as test).
+Answers as TimeChat's `process_action_data.py` (c60b332): one step per annotation, its label with
+"#" removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from timechat_core.timeit.native import JsonFile, Skip, field, label_text, seconds, window
+from timechat_core.timeit.record import Event, Events
+
+NAME = "coin"
+TASK = "step"
+FILES = {"train": ("COIN.json",), "val": ("COIN.json",), "test": ("COIN.json",)}
+SUBSETS = {"train": ("training",), "val": ("validation",), "test": ("testing", "validation"),
+           "all": ("training", "testing", "validation")}
+
+
+def read(path: Path, split: str) -> Iterator[Events | Skip]:
+    """One `Events` per video of `split`.
+
+    Raises:
+        InputError: no `database` object, or a malformed video entry.
+    """
+    jf = JsonFile(path)
+    db = jf.data.get("database") if isinstance(jf.data, dict) else None
+    if not isinstance(db, dict):
+        raise jf.fail("database", "expected {'database': {video id: annotation}}")
+    for vid, ann in db.items():
+        where = jf.where(vid)
+        if field(ann, "subset", str, jf, vid) not in SUBSETS[split]:
+            yield Skip("not_in_split", where)
+            continue
+
+        def fail(m, vid=vid):
+            return jf.fail(vid, m)
+
+        events = []
+        for step in field(ann, "annotation", list, jf, vid):
+            s, e = window(field(step, "segment", list, jf, vid), fail)
+            events.append(Event(s, e, label_text(field(step, "label", str, jf, vid))))
+        duration = seconds(ann["duration"], fail) if "duration" in ann else None
+        yield Events(f"{field(ann, 'recipe_type', (int, str), jf, vid)}/{vid}.mp4", tuple(events), where,
+                     duration, id=vid)
