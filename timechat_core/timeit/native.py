@@ -174,3 +174,17 @@ def read_summary_coco(path: Path, dataset: str):
 def read_ids(path: Path) -> set[str]:
     """The non-blank lines of a split list (one video id per line)."""
     return {line.strip() for line in read_text(path).splitlines() if line.strip()}
+
+
+def database_entries(path: Path, subsets: tuple[str, ...]):
+    """ActivityNet-style `{"database": {id: {..., "subset"}}}` files (YouCook2, COIN): yields
+    `(jf, id, entry)` for the wanted subsets and a `Skip("not_in_split")` for the others."""
+    jf = JsonFile(path)
+    db = jf.data.get("database") if isinstance(jf.data, dict) else None
+    if not isinstance(db, dict):
+        raise jf.fail("database", "expected {'database': {video id: annotation}}")
+    for vid, ann in db.items():
+        if field(ann, "subset", str, jf, vid) not in subsets:
+            yield Skip("not_in_split", jf.where(vid))
+        else:
+            yield jf, vid, ann

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from timechat_core.timeit.native import JsonFile, Skip, field, seconds, sentence_text, window
+from timechat_core.timeit.native import Skip, database_entries, field, seconds, sentence_text, window
 from timechat_core.timeit.record import Event, Events
 
 NAME = "youcook2"
@@ -34,16 +34,12 @@ def read(path: Path, split: str) -> Iterator[Events | Skip]:
     Raises:
         InputError: no `database` object, or a malformed video entry.
     """
-    jf = JsonFile(path)
-    db = jf.data.get("database") if isinstance(jf.data, dict) else None
-    if not isinstance(db, dict):
-        raise jf.fail("database", "expected {'database': {video id: annotation}}")
-    wanted = SUBSETS[split]
-    for vid, ann in db.items():
-        where = jf.where(vid)
-        if field(ann, "subset", str, jf, vid) not in wanted:
-            yield Skip("not_in_split", where)
+    for entry in database_entries(path, SUBSETS[split]):
+        if isinstance(entry, Skip):
+            yield entry
             continue
+        jf, vid, ann = entry
+        where = jf.where(vid)
 
         def fail(m, vid=vid):
             return jf.fail(vid, m)
