@@ -12,7 +12,8 @@ The reference loads, in this order, each with `strict=False` so later files over
 `replay_reference_chain` replays that order over plain dicts; `to_timechat` renames with the table
 in `lavis_keys.yaml` (one lookup with a `{}` layer template, plus named tensor operations), and
 `to_reference` is its inverse (for checkpoints reference tools can read). Files are read with
-`torch.load(weights_only=True)` or safetensors: no arbitrary unpickling.
+`torch.load(weights_only=True)` or safetensors: no arbitrary unpickling (objects pickled beside
+the weights, such as LAVIS's config and optimizer, become inert stubs; their code never runs).
 """
 
 from __future__ import annotations
@@ -51,14 +52,52 @@ def read_state_dict(path: str | Path, unwrap: bool = True) -> dict[str, torch.Te
 
             sd = load_file(str(path))
         else:
-            sd = torch.load(str(path), map_location="cpu", weights_only=True, mmap=True)
+            sd = _torch_load(path)
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
         raise InputError(f"{path}: cannot read checkpoint ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
     if unwrap and isinstance(sd, dict) and isinstance(sd.get("model"), dict):
         sd = sd["model"]
+    if isinstance(sd, dict):
+        sd = {k: v for k, v in sd.items() if not isinstance(v, _Opaque)}
     if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
         raise InputError(f"{path}: not a state dict of tensors (or {{'model': state dict}})")
     return sd
+
+
+class _Opaque:
+    """Stands in for any non-allowlisted object in a checkpoint (LAVIS saves its config and optimizer
+    beside the weights): built without running its code, then ignored."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __setstate__(self, state):
+        pass
+
+
+def _torch_load(path: Path):
+    """torch.load with weights_only; if the file also pickles other objects (an OmegaConf config, an
+    optimizer), load it again with every global outside torch's weights-only allowlist replaced by an
+    inert stub, so no code from the file runs."""
+    import pickle
+    import types
+
+    try:
+        return torch.load(str(path), map_location="cpu", weights_only=True, mmap=True)
+    except pickle.UnpicklingError:
+        pass
+    from torch._weights_only_unpickler import _get_allowed_globals
+
+    allowed = _get_allowed_globals()
+
+    class Unpickler(pickle.Unpickler):
+        def find_class(self, module, name):
+            found = allowed.get(f"{module}.{name}")
+            return found if found is not None else _Opaque
+
+    stub = types.SimpleNamespace(Unpickler=Unpickler, load=lambda f, **kw: Unpickler(f, **kw).load(),
+                                 __name__="timechat_stub_pickle")
+    return torch.load(str(path), map_location="cpu", weights_only=False, pickle_module=stub, mmap=True)
 
 
 def _template(key: str) -> tuple[str, list[str]]:
@@ -149,7 +188,8 @@ def to_reference(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
             continue
         prefix = next((p for p in prefixes if key.startswith(p)), None)
         if prefix is not None:
-            out[prefixes[prefix] + key[len(prefix):]] = value
+            # peft >= 0.7 keeps a wrapped layer's base weight under `.base_layer.`; peft 0.5 did not
+            out[prefixes[prefix] + key[len(prefix):].replace(".base_layer.", ".")] = value
             continue
         found, target = _lookup(key, inverse)
         if not found or target is None:
@@ -165,7 +205,7 @@ def fuse_qv_bias(q_bias: torch.Tensor, v_bias: torch.Tensor) -> torch.Tensor:
 
 def split_qv_bias(qkv_bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     q, k, v = qkv_bias.chunk(3)
-    if bool(k.any()):
+    if not k.is_meta and bool(k.any()):
         raise CheckpointError("the key part of a fused qkv bias is not zero; EVA has no key bias")
     return q.clone(), v.clone()
 

@@ -125,7 +125,7 @@ def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16
 
     from timechat_core.model.convert_lavis import restore_buffers, set_trainable
     from timechat_core.model.processor import TimeChatProcessor
-    from timechat_core.model.timechat import TimeChatModel, build_language_model
+    from timechat_core.model.timechat import TimeChatModel, build_language_model, quiet_peft
 
     model_dir = Path(model_dir)
     cfg = read_folder_config(model_dir, **overrides)
@@ -136,7 +136,8 @@ def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16
     if cfg.lora is not None:
         from peft import PeftModel
 
-        llm = PeftModel.from_pretrained(llm, str(adapter), is_trainable=trainable)
+        with quiet_peft():
+            llm = PeftModel.from_pretrained(llm, str(adapter), is_trainable=trainable)
         # the reference's lora_alpha is a config knob (MVBench scripts use 20): honour an override
         for module in llm.modules():
             if hasattr(module, "scaling") and isinstance(module.scaling, dict) and "default" in module.scaling:

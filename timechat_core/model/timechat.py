@@ -22,7 +22,9 @@ a shorter last window; fp32 `inputs_embeds` into the LLM with the reference RMSN
 
 from __future__ import annotations
 
+import contextlib
 import math
+import warnings
 
 import torch
 from torch import nn
@@ -119,7 +121,16 @@ def build_language_model(cfg: TimeChatConfig, dtype: torch.dtype = torch.float32
         task_type="CAUSAL_LM", inference_mode=not trainable_lora, r=cfg.lora.r, lora_alpha=cfg.lora.alpha,
         lora_dropout=cfg.lora.dropout, target_modules=list(cfg.lora.target_modules), bias="none",
     )
-    return get_peft_model(llm, lora)
+    with quiet_peft():
+        return get_peft_model(llm, lora)
+
+
+@contextlib.contextmanager
+def quiet_peft():
+    """peft 0.21 calls a transformers API that 5.x deprecates; the warning says nothing to users."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")
+        yield
 
 
 class TimeChatModel(nn.Module):

@@ -1,0 +1,48 @@
+"""The model folder `timechat convert` writes: exact round trip, atomic writes, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from timechat_core.errors import InputError
+from timechat_core.model.folder import load_model_folder, save_model_folder
+
+
+@pytest.mark.parametrize("copy_llm", [False, True])
+def test_round_trip_is_exact(ref_model, tmp_path, copy_llm):
+    model, proc, _ = ref_model
+    out = save_model_folder(model, proc, tmp_path / "m", copy_llm=copy_llm)
+    loaded, proc2 = load_model_folder(out, dtype=torch.float32)
+    a, b = model.state_dict(), loaded.state_dict()
+    assert set(a) == set(b)
+    assert all(torch.equal(a[k], b[k]) and a[k].dtype == b[k].dtype for k in a)
+    assert loaded.config == model.config.replace(llm=loaded.config.llm)
+    text = "[INST] <<SYS>>\n \n<</SYS>>\n\n<Video><ImageHere></Video> The video contains 2 frames. [/INST] ok </s>"
+    assert proc2.llama(text).input_ids == proc.llama(text).input_ids
+    assert proc2.bert("This frame is sampled at 12.5 second.").input_ids == proc.bert(
+        "This frame is sampled at 12.5 second.").input_ids
+    assert (out / "adapter" / "adapter_config.json").is_file()
+    assert (out / "llm" / "model.safetensors").is_file() == copy_llm
+    assert not list(tmp_path.glob(".m.*"))  # no temporary folder left
+
+
+def test_existing_folder_needs_overwrite(ref_model, tmp_path):
+    model, proc, _ = ref_model
+    save_model_folder(model, proc, tmp_path / "m")
+    with pytest.raises(InputError, match="already exists"):
+        save_model_folder(model, proc, tmp_path / "m")
+    save_model_folder(model, proc, tmp_path / "m", overwrite=True)
+
+
+def test_not_a_model_folder(tmp_path):
+    with pytest.raises(InputError, match="not a timechat model folder"):
+        load_model_folder(tmp_path)
+
+
+def test_lora_alpha_override_scales_the_adapter(ref_model, tmp_path):
+    model, proc, _ = ref_model
+    out = save_model_folder(model, proc, tmp_path / "m")
+    loaded, _ = load_model_folder(out, dtype=torch.float32, **{"lora.alpha": 20})
+    scalings = {m.scaling["default"] for m in loaded.modules() if isinstance(getattr(m, "scaling", None), dict)}
+    assert scalings == {20 / 32}
