@@ -1,6 +1,7 @@
 """`timechat build-timeit` end to end: real data, exit codes, config, eval GT that `timechat eval` reads."""
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -99,3 +100,23 @@ def test_help_is_light():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == ""
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="METEOR and the PTB tokenizer need Java")
+def test_dvc_eval_on_our_youcook2_ground_truth(data, tmp_path):
+    # Our YouCook2 val GT, cut to the 20 videos of TimeChat's subset, scores exactly the oracle.
+    full = tmp_path / "all.json"
+    r = run_cli("build-timeit", "--sources", "youcook2", "--ann", f"youcook2={data / 'youcook2'}", "--split", "val",
+                "--eval-format", "-o", str(full))
+    assert r.returncode == 0, r.stderr
+    dvc = data / "timechat_metrics" / "dvc"
+    ours = {row["image_id"]: row for row in json.loads(full.read_text())["annotations"]}
+    subset = json.loads((dvc / "subset20_val.caption_coco_format.json").read_text())["annotations"]
+    gt = tmp_path / "val.caption_coco_format.json"
+    gt.write_text(json.dumps({"annotations": [ours[row["image_id"]] for row in subset]}))
+    r = run_cli("eval", "--task", "dvc", "--pred", str(dvc / "subset20_pred.json"), "--gt", str(gt))
+    assert r.returncode == 0, r.stderr
+    metrics = json.loads(r.stdout)
+    expected = json.loads((dvc / "expected_metrics_computed_subset20.json").read_text())
+    for key, value in {**expected["paragraph"], **expected["summary_mean_over_videos"]}.items():
+        assert metrics[key] == pytest.approx(value, abs=1e-12), key

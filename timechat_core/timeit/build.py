@@ -127,10 +127,16 @@ def build(inputs: Iterable[SourceInput], options: BuildOptions,
     """
     inputs = list(inputs)
     sources = [get_source(i.source) for i in inputs]
-    for inp, src in zip(inputs, sources):  # every input problem before any work
-        resolve_files(src, inp.paths, inp.split)
+    problems = []  # every input problem, reported together before any work
+    for inp, src in zip(inputs, sources):
+        try:
+            resolve_files(src, inp.paths, inp.split)
+        except InputError as e:
+            problems.append(str(e))
     if options.check_videos and options.video_root is None:
-        raise InputError("--check-videos needs --video-root (the folder the videos are in)")
+        problems.append("--check-videos needs --video-root (the folder the videos are in)")
+    if problems:
+        raise InputError("; ".join(problems))
     result = BuildResult([], [])
     asr = _AsrLookup(options.asr_dir) if options.asr_dir else None
     for inp, src in zip(inputs, sources):
@@ -349,8 +355,15 @@ class _AsrLookup:
         self.folder = Path(folder)
         if not self.folder.is_dir():
             raise InputError(f"{self.folder}: --asr-dir is not a folder")
+        self._cache: dict[tuple[str, str], list | None] = {}
 
     def segments(self, video: str, video_dir: str):
+        key = (video, video_dir)
+        if key not in self._cache:  # several queries share a video (Charades, QVHighlights)
+            self._cache[key] = self._find(video, video_dir)
+        return self._cache[key]
+
+    def _find(self, video: str, video_dir: str):
         from timechat_core.asr.transcript import read_transcript
 
         rel = posixpath.splitext(video)[0]

@@ -114,3 +114,11 @@ def test_unknown_source_and_split(charades):
         build([SourceInput("nope", (charades,))], BuildOptions())
     with pytest.raises(InputError, match="unknown split 'dev'"):
         build([SourceInput("charades", (charades,), "dev")], BuildOptions())
+
+
+def test_all_input_problems_are_reported_together(tmp_path):
+    with pytest.raises(InputError) as e:
+        build([SourceInput("charades", (tmp_path / "nope.txt",)), SourceInput("didemo", (tmp_path,))],
+              BuildOptions(check_videos=True))
+    message = str(e.value)
+    assert "nope.txt: no such file" in message and "no didemo train file" in message and "--video-root" in message
