@@ -51,7 +51,7 @@ def build_timeit(
     video_root: Annotated[Path | None, typer.Option(help="Folder of the videos: records whose video is missing are dropped.", file_okay=False)] = None,
     video_dir: Annotated[list[str] | None, typer.Option(help="NAME=DIR: a source's video folder under --video-root and prefix of its 'video' paths (default: the source name).", show_default=False)] = None,
     check_videos: Annotated[bool, typer.Option("--check-videos", help="Open and decode every video (needs --video-root); drop failures, counted per reason.")] = False,
-    flag_bad_videos: Annotated[bool, typer.Option("--flag-bad-videos", help="Keep records whose video failed its check (counted as flagged).")] = False,
+    flag_bad_videos: Annotated[bool, typer.Option("--flag-bad-videos", help="Keep records whose video failed its check, with a video_problem field (counted as flagged).")] = False,
     asr_dir: Annotated[Path | None, typer.Option(help="Transcripts (<video>.txt) to put before each instruction, as the reference's ASR version.", exists=True, file_okay=False)] = None,
     extra: Annotated[list[Path] | None, typer.Option(help="Valley-style conversation JSON to pass through (repeatable).", exists=True, dir_okay=False, show_default=False)] = None,
     clamp: Annotated[bool, typer.Option("--clamp", help="Clamp ends past the video duration (default: keep, as the reference).")] = False,

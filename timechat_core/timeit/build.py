@@ -143,7 +143,7 @@ def build(inputs: Iterable[SourceInput], options: BuildOptions,
         report = SourceReport(src.name)
         items = read_items(src, inp.paths, inp.split, report)
         video_dir = src.name if inp.video_dir is None else inp.video_dir
-        items = _check_videos(items, video_dir, options, report)
+        items, problems = _check_videos(items, video_dir, options, report)
         result.items[src.name] = items
         if not make_records:
             result.reports.append(report)
@@ -154,7 +154,8 @@ def build(inputs: Iterable[SourceInput], options: BuildOptions,
             rec = _to_record(item, src, picker, options.hygiene, report, seen)
             if rec is None:
                 continue
-            rec = replace(rec, video=posixpath.join(video_dir, item.video) if video_dir else item.video)
+            rec = replace(rec, video=posixpath.join(video_dir, item.video) if video_dir else item.video,
+                          video_problem=problems.get(item.video))
             if asr is not None and src.asr:
                 rec = _inject(rec, item, video_dir, asr, report)
             result.records.append(rec)
@@ -292,9 +293,12 @@ def _duplicate(key, seen: set, policy: Hygiene, report: SourceReport, where: str
 
 # --- videos -------------------------------------------------------------------------------------
 
-def _check_videos(items: list, video_dir: str, options: BuildOptions, report: SourceReport) -> list:
+def _check_videos(items: list, video_dir: str, options: BuildOptions,
+                  report: SourceReport) -> tuple[list, dict[str, str]]:
+    """The items whose video passed (all of them, flagged, with `flag_bad_videos`), and
+    `{video: problem}` for the flagged ones."""
     if options.video_root is None:
-        return items
+        return items, {}
     root = Path(options.video_root) / video_dir if video_dir else Path(options.video_root)
     videos = sorted({item.video for item in items})
     check = _probe_video if options.check_videos else _exists
@@ -311,7 +315,8 @@ def _check_videos(items: list, video_dir: str, options: BuildOptions, report: So
         if item.duration is None and duration is not None:
             item = replace(item, duration=duration)
         kept.append(item)
-    return kept
+    flagged = {v: p for v, (p, _) in status.items() if p is not None} if options.flag_bad_videos else {}
+    return kept, flagged
 
 
 def _exists(path: Path) -> tuple[str | None, float | None]:

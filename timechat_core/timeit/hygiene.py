@@ -5,7 +5,7 @@
 | start > end | 4 Charades-STA train rows (`LEOL6 8.0 7.0`, `IOL8Q 20.9 12.0`, `AKKWU 38.0 13.0` x2) | swap the two times, count `swapped` | `reversed="drop"` skips (`reversed`), `"keep"` writes as is (counted) |
 | end past the video duration | 562 Charades test / 1805 train rows, 134 + 111 ActivityNet val segments | keep as the reference does, count `end_past_duration` | `clamp=True`: end := duration (`clamped`); a window starting at or after the end is skipped (`starts_past_end`) |
 | empty or one-character caption / query | (reference: `len(sent) < 2` is skipped) | skip the event or query, count `short_caption` | `min_chars` |
-| duplicates | the same query and window twice for one video (`AKKWU 38.0 13.0`), or the same event twice in one video | keep the first, skip the rest, count `duplicate` | `dedup=False` keeps them (the reference does) |
+| duplicates | the same query and answer twice for one video, or the same event twice in one video (none in the shared Charades-STA, ActivityNet, YouCook2, QVHighlights files; a guard for merged or hand-made inputs) | keep the first, skip the rest, count `duplicate` | `dedup=False` keeps them (the reference does) |
 | a video with no usable event left | | skip the record, count `no_events` | |
 
 Durations come from the annotation when it has them (ActivityNet, YouCook2, COIN, QVHighlights,

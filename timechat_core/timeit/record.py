@@ -140,15 +140,20 @@ class Record:
     template: str
     duration: float | None = field(default=None, compare=False)
     """Not written: kept for `--stats` and the video checks."""
+    video_problem: str | None = None
+    """Why the video failed its check, for records kept with `flag_bad_videos` (written then)."""
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "video": self.video,
             "QA": [{"q": q, "a": a} for q, a in self.qa],
             "source": self.source,
             "task": self.task,
             "template": self.template,
         }
+        if self.video_problem is not None:
+            d["video_problem"] = self.video_problem
+        return d
 
 
 def r1(x: float) -> float:

@@ -60,6 +60,7 @@ def test_missing_videos_are_dropped(charades, tmp_path):
     assert report.skipped["video_missing"] == 1
     flagged, report = build_one("charades", charades, video_root=root, flag_bad_videos=True)
     assert len(flagged) == 2 and report.flagged["video_missing"] == 1
+    assert [r.get("video_problem") for r in flagged] == [None, "video_missing"]
 
 
 def test_check_videos_probes_and_decodes(charades, tmp_path, media):
