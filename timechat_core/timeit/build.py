@@ -100,11 +100,11 @@ def resolve_files(source: Source, paths: Iterable[Path], split: str) -> list[tup
     return out
 
 
-def read_items(source: Source, paths: Iterable[Path], split: str, report: SourceReport) -> list:
-    """Every item the adapter yields for these inputs; adapter-level skips are counted."""
+def read_items(source: Source, files: Iterable[tuple[Path, str]], report: SourceReport) -> list:
+    """Every item the adapter yields for these `(file, split)` pairs; adapter-level skips are counted."""
     adapter = source.adapter()
     items = []
-    for path, file_split in resolve_files(source, paths, split):
+    for path, file_split in files:
         log.info("%s: reading %s (%s)", source.name, path, file_split)
         for item in adapter.read(path, file_split, **source.kwargs):
             if isinstance(item, Skip):
@@ -127,10 +127,10 @@ def build(inputs: Iterable[SourceInput], options: BuildOptions,
     """
     inputs = list(inputs)
     sources = [get_source(i.source) for i in inputs]
-    problems = []  # every input problem, reported together before any work
+    problems, files = [], []  # every input problem, reported together before any work
     for inp, src in zip(inputs, sources):
         try:
-            resolve_files(src, inp.paths, inp.split)
+            files.append(resolve_files(src, inp.paths, inp.split))
         except InputError as e:
             problems.append(str(e))
     if options.check_videos and options.video_root is None:
@@ -139,9 +139,9 @@ def build(inputs: Iterable[SourceInput], options: BuildOptions,
         raise InputError("; ".join(problems))
     result = BuildResult([], [])
     asr = _AsrLookup(options.asr_dir) if options.asr_dir else None
-    for inp, src in zip(inputs, sources):
+    for inp, src, src_files in zip(inputs, sources, files):
         report = SourceReport(src.name)
-        items = read_items(src, inp.paths, inp.split, report)
+        items = read_items(src, src_files, report)
         video_dir = src.name if inp.video_dir is None else inp.video_dir
         items, problems = _check_videos(items, video_dir, options, report)
         result.items[src.name] = items
@@ -247,7 +247,9 @@ def _events_record(item: R.Events, src, picker, policy, report, seen) -> R.Recor
 
 def clean_grounding(item: R.Grounding, policy: Hygiene, report: SourceReport) -> R.Grounding | None:
     """The query after the window policies (raw Charades strings follow a swap or clamp)."""
-    fixed = check_window(item.start, item.end, _seconds_duration(item), policy, report, item.where)
+    if item.units is not None:
+        return _clean_chunks(item, policy, report)
+    fixed = check_window(item.start, item.end, item.duration, policy, report, item.where)
     if fixed is None:
         return None
     start, end, swapped, clamped = fixed
@@ -259,11 +261,19 @@ def clean_grounding(item: R.Grounding, policy: Hygiene, report: SourceReport) ->
     return replace(item, start=start, end=end, raw=raw)
 
 
-def _seconds_duration(item: R.Grounding) -> float | None:
-    # DiDeMo windows are chunk indices; compare their end in seconds with the duration.
-    if item.duration is None or item.units is None:
-        return item.duration
-    return item.duration / item.units - 1
+def _clean_chunks(item: R.Grounding, policy: Hygiene, report: SourceReport) -> R.Grounding | None:
+    # DiDeMo: chunk s starts at s*5 s, chunk e ends at (e+1)*5 s. The order is checked on the
+    # chunk indices, the duration in seconds; a clamped window is written in seconds.
+    order = check_window(item.start, item.end, None, policy, report, item.where)
+    if order is None:
+        return None
+    s, e = order[:2]
+    fixed = check_window(s * item.units, (e + 1) * item.units, item.duration, policy, report, item.where)
+    if fixed is None:
+        return None
+    if fixed[3]:
+        return replace(item, start=fixed[0], end=fixed[1], units=None)
+    return replace(item, start=s, end=e)
 
 
 def _grounding_record(item: R.Grounding, src, picker, policy, report, seen) -> R.Record | None:

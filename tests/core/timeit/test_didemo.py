@@ -30,3 +30,20 @@ def test_missing_times_names_the_line(tmp_path):
                                              '  "times": [[1, 2]]},\n {"annotation_id": 8, "video": "b.mov"}\n]\n')
     with pytest.raises(InputError, match=r"val_data.json:4: 8: needs 'description', 'video' and 'times'"):
         build_one("didemo", tmp_path, split="val")
+
+
+def test_chunk_windows_against_the_duration():
+    # README: for a 28.2-s video, (5, 5) is 25 s to min(30, 28.2) s.
+    from timechat_core.timeit.build import clean_grounding
+    from timechat_core.timeit.hygiene import Hygiene, SourceReport
+    from timechat_core.timeit.record import Grounding, grounding_answer
+
+    g = Grounding("v.mp4", "q", 5, 5, "here", duration=28.2, units=5)
+    report = SourceReport("didemo")
+    kept = clean_grounding(g, Hygiene(), report)
+    assert grounding_answer(kept) == "The given query happens in 25 - 30 seconds."
+    assert report.flagged["end_past_duration"] == 1
+    clamped = clean_grounding(g, Hygiene(clamp=True), report)
+    assert grounding_answer(clamped) == "The given query happens in 25.0 - 28.2 seconds."
+    swapped = clean_grounding(Grounding("v.mp4", "q", 3, 1, "here", units=5), Hygiene(), report)
+    assert grounding_answer(swapped) == "The given query happens in 5 - 20 seconds."
