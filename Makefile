@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_compress.py
 	$(PY) benchmarks/bench_asr.py
 	$(PY) benchmarks/bench_dvc.py
+	$(PY) benchmarks/bench_windows.py
 
 clean-venv:
 	rm -rf $(VENV)
