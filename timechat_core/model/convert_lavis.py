@@ -308,7 +308,7 @@ def load_reference(files: ReferenceFiles, config, dtype: torch.dtype = torch.bfl
     _check_vocab(config, processor)
     load_into(model, mapped, report, source=", ".join(str(p) for p in (files.vit, files.qformer, files.video_llama,
                                                                        files.checkpoint) if p))
-    model.to(device)
+    model.place(device)
     set_trainable(model, trainable)
     return model, processor, report
 

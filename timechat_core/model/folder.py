@@ -154,6 +154,6 @@ def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16
     tok = model_dir / "tokenizer"
     processor = TimeChatProcessor(tok / "llama", tok / "bert", max_text_length=cfg.qformer.max_text_length,
                                   train_timestamp_tokenizer=cfg.train_timestamp_tokenizer)
-    model.to(device)
+    model.place(device)
     set_trainable(model, trainable)
     return model, processor

@@ -152,8 +152,12 @@ def check_reference(fixture_dir: str | Path, variants: tuple[str, ...] = ("fp32"
             st.tensor(f"{variant}: logits at the last prompt position", logits[:, -1], llm_exp["logits_last"], tol)
             if "logits_all_video0" in llm_exp:
                 st.tensor(f"{variant}: logits at every position (video 0)", logits[0], llm_exp["logits_all_video0"], tol)
-            for mode, settings in (("greedy", DecodingSettings(max_new_tokens=20)),
-                                   ("sampled", DecodingSettings.reference_sampling(max_new_tokens=20, seed=42))):
+            gen = fc["eval_generation"]
+            n_new, sampled = gen["max_new_tokens_in_fixture"], gen["sampled"]
+            for mode, settings in (("greedy", DecodingSettings(max_new_tokens=n_new)),
+                                   ("sampled", DecodingSettings.reference_sampling(
+                                       max_new_tokens=n_new, seed=sampled["seed"], top_p=sampled["top_p"],
+                                       top_k=sampled["top_k"], temperature=sampled["temperature"]))):
                 ids = generate_ids(model, embeds, mask, settings)
                 want = text_exp["llm_variants"][variant][mode]
                 texts = [processor.decode_answer(r) for r in ids.tolist()]

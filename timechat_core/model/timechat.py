@@ -267,6 +267,21 @@ class TimeChatModel(nn.Module):
             return tokens, {"qformer_last_hidden_state": frames, "video_qformer_last_hidden_state": windows}
         return tokens
 
+    def vision_to_fp16(self) -> None:
+        """The reference's `vit_precision: fp16` (`convert_weights_to_fp16`): only the ViT's Conv/Linear
+        weights and biases become fp16; norms, `class_embedding` and `position_embedding` stay fp32.
+        For CUDA, where the visual stack runs under fp16 autocast."""
+        for module in self.vision_model.modules():
+            if isinstance(module, (nn.Conv2d, nn.Linear)):
+                module.half()
+
+    def place(self, device: str | torch.device) -> "TimeChatModel":
+        """Move to `device`; on CUDA also apply the reference's fp16 ViT weights."""
+        self.to(device)
+        if torch.device(device).type == "cuda":
+            self.vision_to_fp16()
+        return self
+
     # ---------------------------------------------------------------------------------------
     # LLM side
     # ---------------------------------------------------------------------------------------

@@ -116,3 +116,17 @@ def test_stock_numerics_run_a_bf16_llm(ref_files, tiny_cfg):
         assert embeds.dtype == torch.bfloat16
         ids = generate_ids(model, embeds, mask, DecodingSettings(max_new_tokens=5))
     assert ids.shape[0] == 1 and 1 <= ids.shape[1] <= 5
+
+
+def test_vision_fp16_weights_as_the_reference(tiny):
+    import copy
+
+    model = copy.deepcopy(tiny)
+    model.vision_to_fp16()
+    dtypes = {n: p.dtype for n, p in model.vision_model.named_parameters()}
+    assert dtypes["encoder.layers.0.self_attn.qkv.weight"] == torch.float16
+    assert dtypes["encoder.layers.0.mlp.fc1.bias"] == torch.float16
+    assert dtypes["embeddings.patch_embedding.weight"] == torch.float16
+    for name in ("encoder.layers.0.layer_norm1.weight", "post_layernorm.weight", "embeddings.class_embedding",
+                 "embeddings.position_embedding"):
+        assert dtypes[name] == torch.float32
