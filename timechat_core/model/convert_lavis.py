@@ -328,8 +328,8 @@ def load_into(model, mapped: Mapped, report: LoadReport, source: str) -> None:
     # Extra layers (e.g. a 40th EVA block; LAVIS drops the last one) are ignored, as strict=False does.
     n_vision = model.config.vision.num_hidden_layers
     extra = [k for k in visual if k not in visual_expected]
-    beyond = [k for k in extra if re.match(r"vision_model\.encoder\.layers\.(\d+)\.", k)
-              and int(re.match(r"vision_model\.encoder\.layers\.(\d+)\.", k).group(1)) >= n_vision]
+    layer = re.compile(r"vision_model\.encoder\.layers\.(\d+)\.")
+    beyond = [k for k in extra if (m := layer.match(k)) and int(m.group(1)) >= n_vision]
     if beyond:
         report.notes.append(f"{len(beyond)} tensors of vision layers >= {n_vision} ignored (LAVIS drops the last EVA block)")
     unexpected = sorted(set(extra) - set(beyond)) + sorted(k for k in llm_part if k not in own)

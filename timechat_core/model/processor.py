@@ -32,11 +32,6 @@ TRAIN_SYSTEM = " "
 IGNORE_INDEX = -100
 
 
-def timestamp_strings(timestamps: Sequence[float | str]) -> list[str]:
-    """The Q-Former text per frame (singular "second", as the reference)."""
-    return [f"This frame is sampled at {t} second." for t in timestamps]
-
-
 def llama2_prompt(turns: Sequence[tuple[str, str | None]], system: str) -> str:
     """`SeparatorStyle.LLAMA_2` `get_prompt()`: `[INST] <<SYS>>...` with `</s><s>` between rounds.
 

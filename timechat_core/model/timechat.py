@@ -364,9 +364,6 @@ class TimeChatModel(nn.Module):
         loss = nn.functional.cross_entropy(shift_logits, shift_labels, ignore_index=-100)
         return {"loss": loss, "logits": logits}
 
-    def trainable_parameter_names(self) -> list[str]:
-        return [n for n, p in self.named_parameters() if p.requires_grad]
-
 
 def _attn(hf_config):
     """Eager attention in the visual stack: the reference's math, and masks with exact zeros."""
