@@ -66,7 +66,7 @@ def build_timeit(
 
     from timechat_core.errors import InputError
     from timechat_core.fileio import write_text_atomic
-    from timechat_core.timeit.build import BuildOptions, build, write_records
+    from timechat_core.timeit.build import BuildOptions, write_records
     from timechat_core.timeit.config import BuildConfig
     from timechat_core.timeit.hygiene import Hygiene
 
@@ -91,8 +91,7 @@ def build_timeit(
                              f"({', '.join(i.source for i in inputs)}): name one with --sources")
         if options.asr_dir is not None or options.shuffle:
             raise InputError("--eval-format takes no --asr-dir or --shuffle")
-    with err.status("building TimeIT", spinner="dots"):
-        result = build(inputs, options, make_records=not eval_format)
+    result = _run(inputs, options, make_records=not eval_format)
     if eval_format:
         from timechat_core.timeit.eval_format import eval_ground_truth
 
@@ -112,6 +111,30 @@ def build_timeit(
 
 
 build_timeit.__doc__ = HELP
+
+
+def _run(inputs, options, make_records: bool):
+    """`build` with a progress bar over the videos being checked (stderr, transient)."""
+    from dataclasses import replace
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from timechat_core.timeit.build import build
+
+    if options.video_root is None:
+        with err.status("building TimeIT", spinner="dots"):
+            return build(inputs, options, make_records=make_records)
+    with Progress(TextColumn("checking videos"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("videos", total=0)
+
+        def tick(n: int) -> None:
+            if n:
+                bar.update(task, total=(bar.tasks[0].total or 0) + n)
+            else:
+                bar.advance(task)
+
+        return build(inputs, replace(options, on_video=tick), make_records=make_records)
 
 
 def _pairs(values: list[str], what: str) -> list[tuple[str, str]]:

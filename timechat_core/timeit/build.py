@@ -72,6 +72,9 @@ class BuildOptions:
     """Shuffle the merged records with the seed (the reference's merge.py shuffles unseeded)."""
     workers: int = 4
     """Threads that probe videos."""
+    on_video: Callable[[int], None] | None = None
+    """Called with the number of distinct videos of a source before they are checked, then with
+    0 after each one (progress display; called from the probing threads)."""
 
 
 @dataclass
@@ -312,8 +315,18 @@ def _check_videos(items: list, video_dir: str, options: BuildOptions,
     root = Path(options.video_root) / video_dir if video_dir else Path(options.video_root)
     videos = sorted({item.video for item in items})
     check = _probe_video if options.check_videos else _exists
+    tick = options.on_video
+    if tick is not None:
+        tick(len(videos))
+
+    def one(video: str):
+        out = check(root / video)
+        if tick is not None:
+            tick(0)
+        return out
+
     with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
-        status = dict(zip(videos, pool.map(lambda v: check(root / v), videos)))
+        status = dict(zip(videos, pool.map(one, videos)))
     kept = []
     for item in items:
         problem, duration = status[item.video]

@@ -69,8 +69,11 @@ def test_check_videos_probes_and_decodes(charades, tmp_path, media):
     clip = media.video("timeit_clip.mp4", duration=3.0)
     (root / "AO8RW.mp4").write_bytes(clip.read_bytes())
     (root / "Y6R7T.mp4").write_bytes(b"not a video at all")
-    records, report = build_one("charades", charades, video_root=root, video_dir="", check_videos=True)
+    ticks = []
+    records, report = build_one("charades", charades, video_root=root, video_dir="", check_videos=True,
+                                on_video=ticks.append)
     assert [r["video"] for r in records] == ["AO8RW.mp4"]
+    assert ticks == [2, 0, 0]
     assert report.skipped["video_unreadable"] == 1
     # the probed duration (3 s) stands in for the missing annotation duration: 6.9 is past it
     assert report.flagged["end_past_duration"] == 1
