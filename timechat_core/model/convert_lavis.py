@@ -305,7 +305,7 @@ def load_reference(files: ReferenceFiles, config, dtype: torch.dtype = torch.bfl
     llm = build_language_model(config, dtype=dtype, trainable_lora=trainable)
     with torch.device("meta"):
         model = TimeChatModel(config, language_model=llm)
-    _check_vocab(config, processor)
+    check_vocab(config, processor)
     load_into(model, mapped, report, source=", ".join(str(p) for p in (files.vit, files.qformer, files.video_llama,
                                                                        files.checkpoint) if p))
     model.place(device)
@@ -393,7 +393,7 @@ def set_trainable(model, trainable: bool) -> None:
             p.requires_grad_(trainable)
 
 
-def _check_vocab(config, processor) -> None:
+def check_vocab(config, processor) -> None:
     if config.timestamp_text and len(processor.bert) != config.qformer.vocab_size:
         raise InputError(f"the Q-Former tokenizer has {len(processor.bert)} tokens but qformer.vocab_size is "
                          f"{config.qformer.vocab_size}")

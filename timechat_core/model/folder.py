@@ -35,7 +35,11 @@ MANIFEST = "manifest.json"
 
 def save_model_folder(model, processor, out_dir: str | Path, copy_llm: bool = False, overwrite: bool = False,
                       provenance: dict | None = None) -> Path:
-    """Write `model` (+ its tokenizers) as a model folder, atomically."""
+    """Write `model` (+ its tokenizers) as a model folder, atomically.
+
+    The LLaMA base is referenced by path unless `copy_llm` (or the model has no LLM folder, e.g. one
+    trained from scratch: then it is always saved).
+    """
     from safetensors.torch import save_file
 
     from timechat_core import __version__
@@ -48,7 +52,7 @@ def save_model_folder(model, processor, out_dir: str | Path, copy_llm: bool = Fa
     try:
         cfg = model.config
         llm = model.language_model
-        if copy_llm:
+        if copy_llm or not cfg.llm.path:  # a random or trained-from-scratch LLM has no folder to point at
             _copy_llm(llm, cfg.llm.path, tmp / "llm")
             cfg = cfg.replace(llm=dataclasses.replace(cfg.llm, path="llm"))
         elif cfg.llm.path:
@@ -155,5 +159,35 @@ def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16
     processor = TimeChatProcessor(tok / "llama", tok / "bert", max_text_length=cfg.qformer.max_text_length,
                                   train_timestamp_tokenizer=cfg.train_timestamp_tokenizer)
     model.place(device)
+    set_trainable(model, trainable)
+    return model, processor
+
+
+def random_model(config, llama_tokenizer: str | Path, bert_dir: str | Path | None = None, seed: int = 0,
+                 dtype: torch.dtype = torch.float32, trainable: bool = False):
+    """A freshly initialised TimeChat of `config`'s sizes (tests, from-scratch training).
+
+    Args:
+        config: a `TimeChatConfig`; `llm.path` is ignored (the LLM is random too).
+        llama_tokenizer: a LLaMA tokenizer folder whose size fits `config.llm.vocab_size`
+            (`<ImageHere>` is added on top, as the reference does).
+        bert_dir: the Q-Former vocabulary (default: the shipped bert-base-uncased).
+
+    Returns:
+        (model, processor).
+    """
+    from timechat_core.model.convert_lavis import check_vocab, set_trainable
+    from timechat_core.model.processor import TimeChatProcessor
+    from timechat_core.model.timechat import TimeChatModel, build_language_model
+
+    config = config.replace(llm=dataclasses.replace(config.llm, path=None))
+    processor = TimeChatProcessor(llama_tokenizer, bert_dir, max_text_length=config.qformer.max_text_length,
+                                  train_timestamp_tokenizer=config.train_timestamp_tokenizer)
+    if processor.image_token_id != config.llm.vocab_size:
+        raise InputError(f"{llama_tokenizer}: the tokenizer has {processor.image_token_id} pieces but llm.vocab_size "
+                         f"is {config.llm.vocab_size}")
+    check_vocab(config, processor)
+    torch.manual_seed(seed)
+    model = TimeChatModel(config, language_model=build_language_model(config, dtype=dtype, trainable_lora=trainable))
     set_trainable(model, trainable)
     return model, processor

@@ -151,10 +151,11 @@ class TimeChatModel(nn.Module):
         qcfg = _attn(_qformer_config(config))
         self.qformer = InstructBlipQFormerModel(qcfg) if config.timestamp_text else Blip2QFormerModel(qcfg)
         d = config.qformer.hidden_size
-        self.query_tokens = nn.Parameter(torch.zeros(1, config.qformer.num_query_tokens, d))
+        # BLIP-2 draws the query tokens from N(0, 0.02); zeros would make every query identical
+        self.query_tokens = nn.Parameter(torch.empty(1, config.qformer.num_query_tokens, d).normal_(0.0, 0.02))
         self.frame_position_embedding = nn.Embedding(config.max_frame_pos, d)
         self.video_qformer = Blip2QFormerModel(_attn(_video_qformer_config(config)))
-        self.video_query_tokens = nn.Parameter(torch.zeros(1, config.video_qformer.num_query_tokens, d))
+        self.video_query_tokens = nn.Parameter(torch.empty(1, config.video_qformer.num_query_tokens, d).normal_(0.0, 0.02))
         self.language_projection = nn.Linear(d, config.llm.hidden_size)
         if language_model is None:
             language_model = build_language_model(config)

@@ -46,3 +46,17 @@ def test_lora_alpha_override_scales_the_adapter(ref_model, tmp_path):
     loaded, _ = load_model_folder(out, dtype=torch.float32, **{"lora.alpha": 20})
     scalings = {m.scaling["default"] for m in loaded.modules() if isinstance(getattr(m, "scaling", None), dict)}
     assert scalings == {20 / 32}
+
+
+def test_random_model_round_trips_with_its_llm(ref_tiny, tmp_path):
+    from timechat_core.model.config import TimeChatConfig
+    from timechat_core.model.folder import random_model
+
+    model, proc = random_model(TimeChatConfig.preset("tiny"), ref_tiny / "llama-2-7b-chat-hf", seed=3)
+    out = save_model_folder(model, proc, tmp_path / "m")
+    assert (out / "llm" / "model.safetensors").is_file()
+    loaded, _ = load_model_folder(out, dtype=torch.float32)
+    a, b = model.state_dict(), loaded.state_dict()
+    assert set(a) == set(b) and all(torch.equal(a[k], b[k]) for k in a)
+    with pytest.raises(InputError, match="llm.vocab_size"):
+        random_model(TimeChatConfig.preset("tiny", **{"llm.vocab_size": 800}), ref_tiny / "llama-2-7b-chat-hf")
