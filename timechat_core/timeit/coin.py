@@ -35,20 +35,14 @@ def read(path: Path, split: str) -> Iterator[Events | Skip]:
     Raises:
         InputError: no `database` object, or a malformed video entry.
     """
-    for entry in database_entries(path, SUBSETS[split]):
-        if isinstance(entry, Skip):
-            yield entry
-            continue
-        jf, vid, ann = entry
-        where = jf.where(vid)
+    return database_entries(path, SUBSETS[split], _video)
 
-        def fail(m, vid=vid):
-            return jf.fail(vid, m)
 
-        events = []
-        for step in field(ann, "annotation", list, jf, vid):
-            s, e = window(field(step, "segment", list, jf, vid), fail)
-            events.append(Event(s, e, label_text(field(step, "label", str, jf, vid))))
-        duration = seconds(ann["duration"], fail) if "duration" in ann else None
-        yield Events(f"{field(ann, 'recipe_type', (int, str), jf, vid)}/{vid}.mp4", tuple(events), where,
-                     duration, id=vid)
+def _video(jf, vid: str, ann: dict, fail) -> Events:
+    events = []
+    for step in field(ann, "annotation", list, jf, vid):
+        s, e = window(field(step, "segment", list, jf, vid), fail)
+        events.append(Event(s, e, label_text(field(step, "label", str, jf, vid))))
+    duration = seconds(ann["duration"], fail) if "duration" in ann else None
+    return Events(f"{field(ann, 'recipe_type', (int, str), jf, vid)}/{vid}.mp4", tuple(events), jf.where(vid),
+                  duration, id=vid)

@@ -176,9 +176,10 @@ def read_ids(path: Path) -> set[str]:
     return {line.strip() for line in read_text(path).splitlines() if line.strip()}
 
 
-def database_entries(path: Path, subsets: tuple[str, ...]):
+def database_entries(path: Path, subsets: tuple[str, ...], make):
     """ActivityNet-style `{"database": {id: {..., "subset"}}}` files (YouCook2, COIN): yields
-    `(jf, id, entry)` for the wanted subsets and a `Skip("not_in_split")` for the others."""
+    `make(jf, id, entry, fail)` for the wanted subsets and a `Skip("not_in_split")` for the others;
+    `fail(message)` builds an error at the entry's line."""
     jf = JsonFile(path)
     db = jf.data.get("database") if isinstance(jf.data, dict) else None
     if not isinstance(db, dict):
@@ -187,4 +188,4 @@ def database_entries(path: Path, subsets: tuple[str, ...]):
         if field(ann, "subset", str, jf, vid) not in subsets:
             yield Skip("not_in_split", jf.where(vid))
         else:
-            yield jf, vid, ann
+            yield make(jf, vid, ann, lambda m, vid=vid: jf.fail(vid, m))

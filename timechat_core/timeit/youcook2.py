@@ -34,21 +34,15 @@ def read(path: Path, split: str) -> Iterator[Events | Skip]:
     Raises:
         InputError: no `database` object, or a malformed video entry.
     """
-    for entry in database_entries(path, SUBSETS[split]):
-        if isinstance(entry, Skip):
-            yield entry
-            continue
-        jf, vid, ann = entry
-        where = jf.where(vid)
+    return database_entries(path, SUBSETS[split], _video)
 
-        def fail(m, vid=vid):
-            return jf.fail(vid, m)
 
-        duration = seconds(field(ann, "duration", (int, float), jf, vid), fail)
-        events, sentences = [], []
-        for seg in field(ann, "annotations", list, jf, vid):
-            s, e = window(field(seg, "segment", list, jf, vid), fail)
-            sentence = field(seg, "sentence", str, jf, vid)
-            sentences.append(sentence)
-            events.append(Event(s, e, sentence_text(sentence)))
-        yield Events(f"{vid}.mp4", tuple(events), where, duration, id=vid, captions=tuple(sentences))
+def _video(jf, vid: str, ann: dict, fail) -> Events:
+    duration = seconds(field(ann, "duration", (int, float), jf, vid), fail)
+    events, sentences = [], []
+    for seg in field(ann, "annotations", list, jf, vid):
+        s, e = window(field(seg, "segment", list, jf, vid), fail)
+        sentence = field(seg, "sentence", str, jf, vid)
+        sentences.append(sentence)
+        events.append(Event(s, e, sentence_text(sentence)))
+    return Events(f"{vid}.mp4", tuple(events), jf.where(vid), duration, id=vid, captions=tuple(sentences))
