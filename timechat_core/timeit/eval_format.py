@@ -10,7 +10,8 @@ Formats (`utils/get_coco_format.py`, c60b332; `../shared/reference/timechat.md` 
   "segments": timestamps, "duration", "id"}`;
 - YouCook2 and other dense captioning / step sources: `{"image_id", "pure_cap": ". ".join(sentences),
   "segments", "duration", "id"}` (the layout of TimeIT's YouCook2 `val.caption_coco_format.json`;
-  its durations are those of the re-encoded videos, which `--check-videos` measures);
+  `duration` is the annotation's, while TimeIT's file has the re-encoded videos' durations, 0.1-0.3 s
+  apart; the dense-captioning metrics do not use it);
 - highlights (QVHighlights): `{"image_id": "{vid}.mp4", "caption": query, "id": qid, "duration"}`
   (what `timechat infer` needs; `timechat eval --task vhd` reads the native JSONL itself).
 
