@@ -22,6 +22,7 @@ from timechat_cli.commands.eval import eval_
 from timechat_cli.commands.parse import parse
 from timechat_cli.commands.extract_audio import extract_audio
 from timechat_cli.commands.frames import frames
+from timechat_cli.commands.infer import infer
 from timechat_core import __version__
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ app.command("parse")(parse)
 app.command("eval")(eval_)
 app.command("convert")(convert)
 app.command("check-reference")(check_reference)
+app.command("infer")(infer)
 app.command("build-timeit")(build_timeit)
 
 

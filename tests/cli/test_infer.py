@@ -1,0 +1,138 @@
+"""`timechat infer` end to end through the real CLI, on a tiny random model and generated videos."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import jsonl, run_cli
+
+ARGS = ["--num-frames", "8", "--max-new-tokens", "12"]
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory, shared):
+    from timechat_core.model.config import TimeChatConfig
+    from timechat_core.model.folder import random_model, save_model_folder
+    from timechat_core.video.testsrc import make_test_video
+
+    root = tmp_path_factory.mktemp("infer")
+    model, proc = random_model(TimeChatConfig.preset("tiny"), shared / "fixtures" / "reference_tiny" / "llama-2-7b-chat-hf")
+    save_model_folder(model, proc, root / "model")
+    for i in range(4):
+        make_test_video(root / f"v{i}.mp4", duration=3 + i, audio=False)
+    return root
+
+
+def strip(rows):
+    """Records without their timings (the only field that differs between two identical runs)."""
+    return [{k: v for k, v in r.items() if k != "timings"} for r in rows]
+
+
+def infer(setup, *args):
+    return run_cli("infer", *args, "--model", str(setup / "model"), *ARGS, cwd=setup)
+
+
+def test_single_video_record_is_complete_and_deterministic(setup):
+    a = infer(setup, "v0.mp4", "--task", "grounding", "--query", "a pattern moves.", "--plot", "t.png")
+    assert a.returncode == 0, a.stderr[-1500:]
+    rec = json.loads(a.stdout)
+    for key in ("video", "task", "query", "text", "parsed", "parse_status", "frames", "model", "decoding", "timings"):
+        assert key in rec
+    assert rec["frames"]["indices"] == [0, 11, 22, 33, 45, 56, 67, 78] and rec["duration"] == 3.0
+    assert rec["decoding"]["do_sample"] is False
+    assert "Now I will give you the textual sentence: a pattern moves. Please" in rec["prompt"]
+    assert (setup / "t.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    b = infer(setup, "v0.mp4", "--task", "grounding", "--query", "a pattern moves.")
+    assert json.loads(b.stdout)["text"] == rec["text"]  # greedy: same inputs, same answer
+
+
+def test_formats(setup):
+    one = infer(setup, "v1.mp4", "--task", "dvc", "--format", "jsonl")
+    assert one.returncode == 0 and len(jsonl(one.stdout)) == 1
+    text = infer(setup, "v1.mp4", "--task", "ask", "--query", "What is shown?", "--format", "text")
+    assert text.returncode == 0 and text.stdout.strip() and "ask" in text.stderr
+    srt = infer(setup, "v1.mp4", "--task", "dvc", "--format", "vtt")
+    assert srt.returncode == 0 and srt.stdout.startswith("WEBVTT")
+    sampled = infer(setup, "v1.mp4", "--task", "dvc", "--sample", "--seed", "7", "--format", "jsonl")
+    assert jsonl(sampled.stdout)[0]["decoding"]["seed"] == 7
+
+
+def test_bad_usage_exits_2(setup):
+    assert infer(setup, "v0.mp4", "--task", "grounding").returncode == 2  # no query
+    r = run_cli("infer", "v0.mp4", "--task", "dvc", cwd=setup)
+    assert r.returncode == 2 and "--model" in r.stderr
+    assert infer(setup, "--manifest", "v0.mp4").returncode == 2
+    missing = infer(setup, "nope.mp4", "--task", "dvc")
+    assert missing.returncode == 1 and "nope.mp4" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def _coco_tvg(setup):
+    gt = {"annotations": [{"image_id": f"v{i}.mp4", "caption": "the pattern moves.", "timestamp": [0.5, 2.0 + i],
+                           "id": i} for i in range(4)]}
+    path = setup / "tvg_gt.json"
+    path.write_text(json.dumps(gt))
+    return path
+
+
+def test_manifest_to_eval_without_conversion(setup):
+    gt = _coco_tvg(setup)
+    r = infer(setup, "--manifest", str(gt), "-o", "tvg_pred.jsonl", "--batch-size", "2")
+    assert r.returncode == 0, r.stderr[-1500:]
+    rows = jsonl((setup / "tvg_pred.jsonl").read_text())
+    assert [row["id"] for row in rows] == [0, 1, 2, 3] and {row["task"] for row in rows} == {"grounding"}
+    ev = run_cli("eval", "--task", "tvg", "--pred", str(setup / "tvg_pred.jsonl"), "--gt", str(gt))
+    assert ev.returncode == 0, ev.stderr[-1500:]
+    assert set(json.loads(ev.stdout)) >= {"R1@0.5", "mIoU"} or "R1" in ev.stdout
+    qvh = setup / "qvh.jsonl"
+    qvh.write_text("".join(json.dumps({"qid": 10 + i, "query": "pattern", "vid": f"v{i}", "duration": 3 + i,
+                                       "relevant_windows": [[0, 2]], "relevant_clip_ids": [0],
+                                       "saliency_scores": [[2, 3, 4]]}) + "\n" for i in range(2)))
+    r = infer(setup, "--manifest", str(qvh), "-o", "qvh_pred.jsonl")
+    assert r.returncode == 0, r.stderr[-1500:]
+    assert [row["qid"] for row in jsonl((setup / "qvh_pred.jsonl").read_text())] == [10, 11]
+    ev = run_cli("eval", "--task", "vhd", "--pred", str(setup / "qvh_pred.jsonl"), "--gt", str(qvh))
+    assert ev.returncode == 0, ev.stderr[-1500:]
+
+
+def test_resume_after_a_kill_and_failures(setup):
+    gt = _coco_tvg(setup)
+    full = infer(setup, "--manifest", str(gt), "-o", "full.jsonl")
+    done = jsonl((setup / "full.jsonl").read_text())
+    # a run killed after two items: two complete lines and a torn third one in the partial log
+    partial = setup / "resumed.jsonl.partial"
+    partial.write_text("".join(json.dumps(r) + "\n" for r in done[:2]) + json.dumps(done[2])[:40])
+    r = infer(setup, "--manifest", str(gt), "-o", "resumed.jsonl")
+    assert r.returncode == 0 and full.returncode == 0
+    summary = jsonl(r.stdout)[-1]
+    assert (summary["answered"], summary["reused"]) == (2, 2)
+    assert strip(jsonl((setup / "resumed.jsonl").read_text())) == strip(done)
+    assert not partial.exists()
+    again = jsonl(infer(setup, "--manifest", str(gt), "-o", "resumed.jsonl").stdout)[-1]
+    assert again["answered"] == 0 and again["reused"] == 4
+    bad = setup / "bad.jsonl"
+    bad.write_text(json.dumps({"video": "v0.mp4", "task": "dvc"}) + "\n" + json.dumps({"video": "gone.mp4", "task": "dvc"}) + "\n")
+    r = infer(setup, "--manifest", str(bad), "-o", "bad_pred.jsonl")
+    assert r.returncode == 1 and "gone.mp4" in r.stderr
+    rows = jsonl((setup / "bad_pred.jsonl").read_text())
+    assert [row["status"] for row in rows] == ["ok", "failed"] and rows[1]["error"]
+
+
+def test_shards_merge_into_the_unsharded_output(setup):
+    gt = _coco_tvg(setup)
+    whole = infer(setup, "--manifest", str(gt), "-o", "whole.jsonl")
+    assert whole.returncode == 0
+    first = infer(setup, "--manifest", str(gt), "-o", "sharded.jsonl", "--shard", "0/2")
+    assert first.returncode == 0 and not (setup / "sharded.jsonl").exists()
+    second = infer(setup, "--manifest", str(gt), "-o", "sharded.jsonl", "--shard", "1/2")
+    assert second.returncode == 0 and jsonl(second.stdout)[-1]["merged"] is True
+    assert strip(jsonl((setup / "sharded.jsonl").read_text())) == strip(jsonl((setup / "whole.jsonl").read_text()))
+    assert not list(setup.glob("sharded.jsonl.shard-*"))
+
+
+def test_help_shows_an_example_per_task():
+    r = run_cli("infer", "--help")
+    assert r.returncode == 0
+    for task in ("grounding", "dvc", "highlight", "summarize", "step", "speech", "ask"):
+        assert f"--task {task}" in r.stdout

@@ -1,0 +1,249 @@
+"""`timechat infer`: timestamped answers for one video or a whole benchmark manifest."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from timechat_cli.console import emit, err
+
+
+class Task(str, Enum):
+    grounding = "grounding"
+    dvc = "dvc"
+    highlight = "highlight"
+    summarize = "summarize"
+    step = "step"
+    speech = "speech"
+    ask = "ask"
+
+
+class Format(str, Enum):
+    json = "json"
+    jsonl = "jsonl"
+    text = "text"
+    srt = "srt"
+    vtt = "vtt"
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class Dtype(str, Enum):
+    auto = "auto"
+    bf16 = "bf16"
+    fp32 = "fp32"
+
+
+HELP = r"""Answer time questions about videos with a TimeChat model: one JSON record per query (raw text, parsed windows / events / highlights, parse status, frames used, decoding settings, timings).
+
+Prompts are the reference's evaluation prompts (templates/infer/prompts.yaml; --variant picks another, --prompt gives your own). Decoding is greedy (deterministic) unless --sample, which uses the reference's top_p 0.8, top_k 50, temperature 1 and records the seed.
+
+--manifest runs a benchmark: the Charades-STA / YouCook2 coco ground truth, the QVHighlights JSONL, or a JSONL of {"video", "task", "query"}; the output JSONL is what `timechat eval` reads. Reruns skip answered items; --shard i/N (or torchrun) splits the work and the last shard merges.
+
+Examples, one per task:
+
+  timechat infer video.mp4 --task grounding --query "a person puts a book on a shelf" --model models/timechat-7b
+
+  timechat infer cooking.mp4 --task dvc --format srt > steps.srt
+
+  timechat infer video.mp4 --task highlight --query "the dog catches the ball" --plot saliency.png
+
+  timechat infer video.mp4 --task summarize --dataset TVSum
+
+  timechat infer howto.mp4 --task step --format text
+
+  timechat infer talk.mp4 --task speech
+
+  timechat infer video.mp4 --task ask --query "What happens after the door opens, and when?" --asr auto
+
+  timechat infer --manifest test.caption_coco_format.json --video-root charades/ -o charades_pred.jsonl --batch-size 8
+"""
+
+
+def infer(
+    video: Annotated[Path | None, typer.Argument(help="The video (omit with --manifest).", show_default=False)] = None,
+    task: Annotated[Task | None, typer.Option(help="What to answer (with --manifest: detected from the rows).", show_default=False)] = None,
+    query: Annotated[str | None, typer.Option(help="Sentence for grounding/highlight, question for ask.", show_default=False)] = None,
+    prompt: Annotated[str | None, typer.Option(help="Your own instruction ({query} and {dataset} are filled).", show_default=False)] = None,
+    variant: Annotated[str | None, typer.Option(help="Prompt variant of the task (see templates/infer/prompts.yaml).", show_default=False)] = None,
+    dataset: Annotated[str | None, typer.Option(help="Dataset name the prompt mentions (default: the variant's).", show_default=False)] = None,
+    model: Annotated[Path | None, typer.Option(help="Model folder (from `timechat convert` or `timechat train`).", show_default=False)] = None,
+    num_frames: Annotated[int, typer.Option(min=1, help="Frames sampled uniformly per video.")] = 96,
+    asr: Annotated[str | None, typer.Option(help="Transcript to inject: a file (start<TAB>end<TAB>text), a folder of <video>.txt, or 'auto' (faster-whisper tiny.en).", show_default=False)] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Single video: json, jsonl, text (answer on stdout, table on stderr), srt/vtt (dense captions).")] = Format.json,
+    plot: Annotated[Path | None, typer.Option(help="Single video: write a timeline / saliency PNG.", show_default=False)] = None,
+    manifest: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Benchmark manifest (see above).", show_default=False)] = None,
+    video_root: Annotated[Path | None, typer.Option(file_okay=False, help="Folder the manifest's video names are relative to (default: the manifest's folder).", show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Manifest mode: the predictions JSONL.", show_default=False)] = None,
+    shard: Annotated[str | None, typer.Option(help="i/N: this process answers items i, i+N, ... (default: torchrun's RANK/WORLD_SIZE).", show_default=False)] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Videos per generate call (left-padded).")] = 1,
+    prefetch: Annotated[int, typer.Option(min=0, help="Background threads decoding the next videos (0: inline).")] = 2,
+    sample: Annotated[bool, typer.Option("--sample", help="Sample as the reference (top_p 0.8, top_k 50, temperature 1).")] = False,
+    seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 42,
+    max_new_tokens: Annotated[int, typer.Option(min=1, help="Longest answer, in tokens.")] = 512,
+    device: Annotated[Device, typer.Option(help="auto: CUDA when available.")] = Device.auto,
+    dtype: Annotated[Dtype, typer.Option(help="LLM weights: auto = bf16 on CUDA (the reference), fp32 on CPU.")] = Dtype.auto,
+    backend: Annotated[str, typer.Option(help="Video decoder: auto, decord, pyav.")] = "auto",
+    threads: Annotated[int, typer.Option(min=0, help="torch CPU threads (0: torch's default).")] = 0,
+) -> None:
+    from timechat_core.errors import InputError
+
+    if (video is None) == (manifest is None):
+        raise InputError("give a VIDEO or --manifest (not both)")
+    if manifest is not None and out is None:
+        raise InputError("--manifest needs --out/-o for the predictions")
+    if video is not None and task is None:
+        raise InputError("--task is required for a single video")
+    if model is None:
+        raise InputError("no --model given: pass a model folder made by `timechat convert` (no default model "
+                         "is shipped yet)")
+    engine = _engine(model, num_frames, batch_size, prefetch, backend, asr, sample, seed, max_new_tokens, device,
+                     dtype, threads, single_video=video)
+    if manifest is not None:
+        _run_manifest(engine, manifest, video_root, out, shard, task)
+        return
+    _run_single(engine, video, task.value, query, prompt, variant, dataset, fmt, plot)
+
+
+infer.__doc__ = HELP
+
+
+def _engine(model_dir, num_frames, batch_size, prefetch, backend, asr, sample, seed, max_new_tokens, device, dtype,
+            threads, single_video):
+    import os
+
+    import torch
+
+    from timechat_core.infer.engine import Engine
+    from timechat_core.model.folder import load_model_folder
+    from timechat_core.model.generate import DecodingSettings
+
+    if threads:
+        torch.set_num_threads(threads)
+    dev = "cuda" if device is Device.cuda or (device is Device.auto and torch.cuda.is_available()) else "cpu"
+    if dev == "cuda" and "LOCAL_RANK" in os.environ:
+        dev = f"cuda:{os.environ['LOCAL_RANK']}"
+    dt = {Dtype.bf16: torch.bfloat16, Dtype.fp32: torch.float32}.get(dtype, torch.bfloat16 if dev != "cpu" else torch.float32)
+    model, processor = load_model_folder(model_dir, dtype=dt, device=dev, num_frames=num_frames)
+    model.eval()
+    settings = DecodingSettings(do_sample=sample, seed=seed, max_new_tokens=max_new_tokens)
+    err.print(f"model {model_dir} on {dev} ({str(dt).replace('torch.', '')}), {num_frames} frames, "
+              f"{'sampled (seed %d)' % seed if sample else 'greedy'}")
+    return Engine(model, processor, settings, num_frames=num_frames, batch_size=batch_size, prefetch=prefetch,
+                  backend=backend, transcripts=_transcripts(asr, single_video), model_name=str(model_dir))
+
+
+def _transcripts(asr: str | None, single_video: Path | None):
+    """item -> transcript segments, for --asr FILE | DIR | auto."""
+    if asr is None:
+        return None
+    from timechat_core.asr.transcript import read_transcript
+
+    if asr == "auto":
+        from timechat_core.asr.whisper import SAMPLE_RATE, AsrOptions, Transcriber, resolve_model
+        from timechat_core.errors import MediaError
+        from timechat_core.video.audio import load_audio
+
+        transcriber = Transcriber("faster-whisper", resolve_model("faster-whisper", None), AsrOptions())
+
+        def auto(item):
+            try:
+                audio = load_audio(item.path, SAMPLE_RATE)
+            except MediaError:
+                return None  # no audio stream: the reference's "None." transcript
+            return transcriber.transcribe(audio)[0]
+
+        return auto
+    path = Path(asr)
+    if path.is_dir():
+        return lambda item: read_transcript(path / f"{Path(item.video).stem}.txt") \
+            if (path / f"{Path(item.video).stem}.txt").is_file() else None
+    if single_video is None:
+        from timechat_core.errors import InputError
+
+        raise InputError("--asr FILE is for a single video; give a folder of <video>.txt or 'auto' with --manifest")
+    segments = read_transcript(path)
+    return lambda item: segments
+
+
+def _run_single(engine, video, task, query, prompt, variant, dataset, fmt, plot):
+    from timechat_core.errors import TimechatError
+    from timechat_core.infer.manifest import Item
+    from timechat_core.infer.prompts import build_prompt
+    from timechat_core.infer.render import plot as draw, to_srt, to_vtt
+
+    build_prompt(task, query, variant=variant, dataset=dataset, custom=prompt)  # bad task/query: exit 2, not a failed item
+    item = Item(0, video.name, str(video), video, task, query=query, prompt=prompt, variant=variant, dataset=dataset)
+    rec = next(engine.run([item]))
+    if rec["status"] != "ok":
+        raise TimechatError(f"{video}: {rec['error']}")
+    if plot is not None:
+        draw(rec, plot)
+        err.print(f"wrote {plot}")
+    if fmt is Format.json:
+        import json
+
+        print(json.dumps(rec, indent=1, ensure_ascii=False))
+    elif fmt is Format.jsonl:
+        emit(rec)
+    elif fmt is Format.text:
+        _table(rec)
+        print(rec["text"])
+    else:
+        print(to_srt(rec) if fmt is Format.srt else to_vtt(rec), end="")
+
+
+def _table(rec: dict) -> None:
+    from rich.table import Table
+
+    parsed = rec.get("parsed") or {}
+    table = Table(title=f"{rec['video']} · {rec['task']}" + (f" · {rec['query']}" if rec.get("query") else ""),
+                  title_justify="left")
+    table.add_column("start", justify="right")
+    table.add_column("end", justify="right")
+    table.add_column("what")
+    for s, e in parsed.get("windows") or []:
+        table.add_row(f"{s:.1f}", f"{e:.1f}", rec.get("query") or "")
+    for ev in parsed.get("events") or []:
+        table.add_row(f"{ev['start']:.1f}", f"{ev['end']:.1f}", ev["caption"])
+    for t, score in parsed.get("highlights") or []:
+        table.add_row(f"{t:.1f}" if not isinstance(t, list) else f"{t[0]:.1f}", "", f"saliency {score:.1f}")
+    err.print(table)
+    if rec.get("parse_status") not in (None, "ok"):
+        err.print(f"parse status: {rec['parse_status']} ({rec['parsed'].get('reason')})", markup=False)
+
+
+def _run_manifest(engine, manifest, video_root, out, shard, task):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from timechat_core.infer.batch import run_manifest
+    from timechat_core.infer.manifest import parse_shard, read_manifest
+
+    items = read_manifest(manifest, video_root, task.value if task else None)
+    i, n = parse_shard(shard)
+    count = sum(1 for it in items if it.index % n == i)
+    failures = []
+    with Progress(TextColumn("infer"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                  transient=True) as bar:
+        job = bar.add_task("infer", total=count)
+
+        def on_record(rec, reused):
+            bar.advance(job)
+            if rec.get("status") != "ok" and not reused:
+                failures.append(rec)
+                err.print(f"failed: {rec.get('error')}", markup=False, soft_wrap=True)
+
+        summary = run_manifest(items, engine, out, (i, n), on_record)
+    err.print(f"{summary['items']} items in shard {i}/{n}: {summary['answered']} answered, {summary['reused']} "
+              f"already done, {summary['failed']} failed -> {summary['output']}"
+              + (f" (merged into {out})" if n > 1 and summary["merged"] else ""))
+    emit(summary)
+    if summary["failed"]:
+        raise typer.Exit(1)

@@ -1,0 +1,1 @@
+"""`timechat infer`: prompts, manifests, the batched inference engine and output renderers."""
