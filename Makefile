@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_asr.py
 	$(PY) benchmarks/bench_dvc.py
 	$(PY) benchmarks/bench_windows.py
+	$(PY) benchmarks/bench_infer.py
 
 clean-venv:
 	rm -rf $(VENV)
