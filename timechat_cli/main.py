@@ -22,6 +22,7 @@ from timechat_cli.commands.eval import eval_
 from timechat_cli.commands.parse import parse
 from timechat_cli.commands.extract_audio import extract_audio
 from timechat_cli.commands.frames import frames
+from timechat_cli.commands.train import train
 from timechat_cli.commands.infer import infer
 from timechat_core import __version__
 
@@ -44,6 +45,7 @@ app.command("convert")(convert)
 app.command("check-reference")(check_reference)
 app.command("infer")(infer)
 app.command("build-timeit")(build_timeit)
+app.command("train")(train)
 
 
 def _version(value: bool) -> None:

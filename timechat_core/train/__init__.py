@@ -1,0 +1,1 @@
+"""`timechat train`: instruction tuning (config, data, optimizer, loop, checkpoints)."""
