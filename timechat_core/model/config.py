@@ -132,6 +132,11 @@ class TimeChatConfig:
     llm_numerics: str = "reference"
     """"reference": fp32 inputs_embeds into the LLM with the reference RMSNorm/RoPE casts (bit-exact with
     TimeChat); "stock": inputs_embeds cast to the LLM dtype, stock transformers numerics."""
+    train_vision: bool = False
+    """Train the ViT too (the reference freezes it; a model trained from scratch needs it)."""
+    train_llm: str = "lora"
+    """What of the LLM trains: "lora" (the reference: base frozen; nothing without LoRA), "full"
+    (every weight: models trained from scratch), "frozen"."""
     attn_implementation: str = "eager"
     """LLM attention kernel: "eager" (bit-exact with the reference in bf16) or "sdpa"."""
     image_mean: tuple[float, float, float] = CLIP_MEAN
@@ -149,6 +154,8 @@ class TimeChatConfig:
             problems.append(f"train_timestamp_tokenizer must be llama or bert, not {self.train_timestamp_tokenizer!r}")
         if self.llm_numerics not in ("reference", "stock"):
             problems.append(f"llm_numerics must be reference or stock, not {self.llm_numerics!r}")
+        if self.train_llm not in ("lora", "full", "frozen"):
+            problems.append(f"train_llm must be lora, full or frozen, not {self.train_llm!r}")
         if self.attn_implementation not in ("eager", "sdpa"):
             problems.append(f"attn_implementation must be eager or sdpa, not {self.attn_implementation!r}")
         if self.video_qformer.hidden_size != self.qformer.hidden_size:

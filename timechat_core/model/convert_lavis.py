@@ -384,11 +384,15 @@ def restore_buffers(model) -> None:
 
 def set_trainable(model, trainable: bool) -> None:
     """As the reference's instruction tuning (§2.7): ViT and LLM base frozen; Q-Formers, query tokens,
-    frame positions, projection and LoRA trained."""
-    frozen = ("vision_model.", "language_model.")
+    frame positions, projection and LoRA trained. `train_vision` and `train_llm` (config) widen or
+    narrow that for models trained from scratch."""
+    cfg = model.config
     for name, p in model.named_parameters():
-        if name.startswith(frozen):
-            p.requires_grad_(trainable and ".lora_" in name)
+        if name.startswith("vision_model."):
+            p.requires_grad_(trainable and cfg.train_vision)
+        elif name.startswith("language_model."):
+            wanted = {"lora": ".lora_" in name, "full": ".lora_" not in name, "frozen": False}[cfg.train_llm]
+            p.requires_grad_(trainable and wanted)
         else:
             p.requires_grad_(trainable)
 

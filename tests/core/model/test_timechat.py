@@ -130,3 +130,16 @@ def test_vision_fp16_weights_as_the_reference(tiny):
     for name in ("encoder.layers.0.layer_norm1.weight", "post_layernorm.weight", "embeddings.class_embedding",
                  "embeddings.position_embedding"):
         assert dtypes[name] == torch.float32
+
+
+def test_from_scratch_training_switches(ref_tiny):
+    from timechat_core.model.folder import random_model
+
+    cfg = TimeChatConfig.preset("tiny").replace(lora=None, train_llm="full", train_vision=True)
+    model, _ = random_model(cfg, ref_tiny / "llama-2-7b-chat-hf", trainable=True)
+    assert all(p.requires_grad for p in model.parameters())
+    frozen_llm, _ = random_model(cfg.replace(train_llm="frozen", train_vision=False), ref_tiny / "llama-2-7b-chat-hf",
+                                 trainable=True)
+    trained = {n.split(".")[0] for n, p in frozen_llm.named_parameters() if p.requires_grad}
+    assert trained == {"qformer", "query_tokens", "frame_position_embedding", "video_qformer", "video_query_tokens",
+                       "language_projection"}
