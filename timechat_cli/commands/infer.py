@@ -75,7 +75,7 @@ def infer(
     variant: Annotated[str | None, typer.Option(help="Prompt variant of the task (see templates/infer/prompts.yaml).", show_default=False)] = None,
     dataset: Annotated[str | None, typer.Option(help="Dataset name the prompt mentions (default: the variant's).", show_default=False)] = None,
     model: Annotated[Path | None, typer.Option(help="Model folder (from `timechat convert` or `timechat train`).", show_default=False)] = None,
-    num_frames: Annotated[int, typer.Option(min=1, help="Frames sampled uniformly per video.")] = 96,
+    num_frames: Annotated[int | None, typer.Option(min=1, help="Frames sampled uniformly per video (default: the model's num_frames, 96 for TimeChat-7B).", show_default=False)] = None,
     asr: Annotated[str | None, typer.Option(help="Transcript to inject: a file (start<TAB>end<TAB>text), a folder of <video>.txt, or 'auto' (faster-whisper tiny.en).", show_default=False)] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Single video: json, jsonl, text (answer on stdout, table on stderr), srt/vtt (dense captions).")] = Format.json,
     plot: Annotated[Path | None, typer.Option(help="Single video: write a timeline / saliency PNG.", show_default=False)] = None,
@@ -131,8 +131,10 @@ def _engine(model_dir, num_frames, batch_size, prefetch, backend, asr, sample, s
     if dev == "cuda" and "LOCAL_RANK" in os.environ:
         dev = f"cuda:{os.environ['LOCAL_RANK']}"
     dt = {Dtype.bf16: torch.bfloat16, Dtype.fp32: torch.float32}.get(dtype, torch.bfloat16 if dev != "cpu" else torch.float32)
-    model, processor = load_model_folder(model_dir, dtype=dt, device=dev, num_frames=num_frames)
+    overrides = {"num_frames": num_frames} if num_frames else {}
+    model, processor = load_model_folder(model_dir, dtype=dt, device=dev, **overrides)
     model.eval()
+    num_frames = model.config.num_frames
     settings = DecodingSettings(do_sample=sample, seed=seed, max_new_tokens=max_new_tokens)
     err.print(f"model {model_dir} on {dev} ({str(dt).replace('torch.', '')}), {num_frames} frames, "
               f"{'sampled (seed %d)' % seed if sample else 'greedy'}")
