@@ -281,48 +281,39 @@ class Collator:
 class Batches:
     """The deterministic stream of micro-batch index lists for one process.
 
-    Each data epoch `e` shuffles the records with `seed + e` (as `DistributedSampler.set_epoch`),
-    pads by wrapping so every process gets the same number of batches, gives process `r` the
-    positions `r, r + W, r + 2W, ...` (DistributedSampler's split) and cuts them into batches of
-    `batch_size`, dropping the last partial one (`drop_last=True`). Micro-batch `g` of the run is
-    batch `g % per_epoch` of data epoch `g // per_epoch`; the union over processes of micro-batches
-    `[sA, (s+1)A)` is the same set of records for every world size W with the same W*A (one
-    process with accumulation W*A sees what W processes with accumulation A see).
+    Each data epoch `e` shuffles the records with `seed + e` (as `DistributedSampler.set_epoch`) and
+    pads by wrapping so every process gets the same number of batches. Global micro-batch `k` of an
+    epoch is `order[k*W*B : (k+1)*W*B]` and process `r` takes its slice `[r*B, (r+1)*B)`, dropping a
+    last partial batch (`drop_last=True`). So one process accumulating W*A micro-batches sees, per
+    optimizer step, exactly the micro-batches W processes accumulating A see (the same records in the
+    same groups, hence the same gradient); DistributedSampler's interleaved split would regroup them.
+    Micro-batch `g` of the run is batch `g % per_epoch` of data epoch `g // per_epoch`.
     """
 
     def __init__(self, n_records: int, batch_size: int, world: int, rank: int, seed: int, shuffle: bool):
         self.n, self.batch_size, self.world, self.rank = n_records, batch_size, world, rank
         self.seed, self.shuffle = seed, shuffle
-        self.per_rank = math.ceil(n_records / world)
-        self.per_epoch = self.per_rank // batch_size
+        self.per_epoch = math.ceil(n_records / world) // batch_size
         if self.per_epoch < 1:
             raise InputError(f"{n_records} records are too few for batch size {batch_size} on {world} processes")
 
-    def epoch_order(self, epoch: int) -> list[int]:
+    def epoch_order(self, epoch: int) -> list[list[int]]:
+        """This process's batches of data epoch `epoch`."""
         if self.shuffle:
-            g = torch.Generator().manual_seed(self.seed + epoch)
-            order = torch.randperm(self.n, generator=g).tolist()
+            order = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed + epoch)).tolist()
         else:
             order = list(range(self.n))
-        total = self.per_rank * self.world
-        order = (order * math.ceil(total / self.n))[:total]
-        return order[self.rank:total:self.world]
-
-    def batch(self, g: int) -> tuple[int, list[int]]:
-        """(data epoch, record indices) of micro-batch `g`."""
-        epoch, k = divmod(g, self.per_epoch)
-        mine = self.epoch_order(epoch)
-        return epoch, mine[k * self.batch_size:(k + 1) * self.batch_size]
+        b, w = self.batch_size, self.world
+        order = order * math.ceil(self.per_epoch * w * b / self.n)
+        return [order[(k * w + self.rank) * b:(k * w + self.rank + 1) * b] for k in range(self.per_epoch)]
 
     def iterate(self, start: int) -> Iterator[list[tuple[int, int]]]:
         """Endless batches of (epoch, index) keys from micro-batch `start` on."""
-        g = start
+        epoch, k = divmod(start, self.per_epoch)
         while True:
-            epoch, k = divmod(g, self.per_epoch)
-            mine = self.epoch_order(epoch)
-            for j in range(k, self.per_epoch):
-                yield [(epoch, i) for i in mine[j * self.batch_size:(j + 1) * self.batch_size]]
-            g = (epoch + 1) * self.per_epoch
+            for indices in self.epoch_order(epoch)[k:]:
+                yield [(epoch, i) for i in indices]
+            epoch, k = epoch + 1, 0
 
 
 def loader(dataset: TrainDataset, batches: Batches, collator: Collator, start: int, num_workers: int):

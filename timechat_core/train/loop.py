@@ -137,10 +137,14 @@ def build_model(cfg: TrainConfig, device: torch.device):
 
 
 def disable_dropout(model: nn.Module) -> None:
-    """Every `nn.Dropout` (Q-Former hidden/attention, LoRA) to p = 0: the forward no longer draws random numbers."""
+    """Every dropout to p = 0, so the training forward draws no random numbers: the `nn.Dropout`
+    modules (Q-Former hidden states, LoRA) and the float `attention_dropout` that transformers'
+    attention functions read (the Q-Formers' attention probabilities)."""
     for module in model.modules():
         if isinstance(module, nn.Dropout):
             module.p = 0.0
+        if isinstance(getattr(module, "attention_dropout", None), float):
+            module.attention_dropout = 0.0
 
 
 def enable_gradient_checkpointing(model: nn.Module) -> None:
@@ -294,6 +298,8 @@ class Trainer:
         return SummaryWriter(str(self.out / "tensorboard"), purge_step=self.step or None)
 
     def _metrics(self, row: dict) -> None:
+        if self.env.rank != 0:
+            return
         with open(self.out / "metrics.jsonl", "a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
         if self.tb is not None:
