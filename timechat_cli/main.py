@@ -22,8 +22,10 @@ from timechat_cli.commands.eval import eval_
 from timechat_cli.commands.parse import parse
 from timechat_cli.commands.extract_audio import extract_audio
 from timechat_cli.commands.frames import frames
+from timechat_cli.commands.synth import synth
 from timechat_cli.commands.train import train
 from timechat_cli.commands.infer import infer
+from timechat_cli.commands.ui import ui
 from timechat_core import __version__
 
 app = typer.Typer(
@@ -46,6 +48,8 @@ app.command("check-reference")(check_reference)
 app.command("infer")(infer)
 app.command("build-timeit")(build_timeit)
 app.command("train")(train)
+app.command("ui")(ui)
+app.command("synth")(synth)
 
 
 def _version(value: bool) -> None:
