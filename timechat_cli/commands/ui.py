@@ -1,0 +1,75 @@
+"""`timechat ui`: a local web page to watch a video, ask the model about it, and see the answers on its timeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from timechat_cli.commands.infer import Device, Dtype
+from timechat_cli.console import err, warn
+
+HELP = r"""Start a local web app: pick or upload a video, ask the loaded model (grounding, dense captions, highlights, a question) and see the answer on the video's timeline, next to the ground truth, the raw model text, the parse status and the sampled frames. Clicking a window or chapter seeks the player.
+
+--data is the folder served to the page: its videos, the annotation files found in it (Charades-STA / YouCook2 coco, QVHighlights JSONL) as ground truth, and for the batch results browser the predictions of `timechat infer --manifest` and the rows of `timechat eval --per-item`. Paths from the page cannot leave it. Uploads go to a temporary folder removed at exit.
+
+The server binds 127.0.0.1 unless --host says otherwise; stop it with Ctrl-C.
+
+Examples:
+
+  timechat ui --model models/timechat-7b --data synth_out/
+
+  timechat ui --model models/timechat-7b --data charades/ --port 8080 --num-frames 96
+"""
+
+
+def ui(
+    model: Annotated[Path | None, typer.Option(help="Model folder (from `timechat convert` or `timechat train`).", show_default=False)] = None,
+    host: Annotated[str, typer.Option(help="Address to serve on (loopback by default: the page runs your model).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port).")] = 7860,
+    data: Annotated[Path, typer.Option(file_okay=False, help="Folder of videos and annotation / prediction files served to the page.")] = Path("."),
+    num_frames: Annotated[int, typer.Option(min=1, help="Frames sampled uniformly per video.")] = 96,
+    max_upload_mb: Annotated[float, typer.Option(min=0, help="Largest upload, in MB.")] = 512,
+    max_new_tokens: Annotated[int, typer.Option(min=1, help="Longest answer, in tokens.")] = 512,
+    device: Annotated[Device, typer.Option(help="auto: CUDA when available.")] = Device.auto,
+    dtype: Annotated[Dtype, typer.Option(help="LLM weights: auto = bf16 on CUDA, fp32 on CPU.")] = Dtype.auto,
+) -> None:
+    import socket
+    import tempfile
+
+    from timechat_core.errors import InputError, TimechatError
+
+    problems = []
+    if model is None:
+        problems.append("no --model given: pass a model folder made by `timechat convert` or `timechat train` "
+                        "(no default model is shipped yet)")
+    elif not model.is_dir():
+        problems.append(f"--model {model}: not a folder")
+    if not data.is_dir():
+        problems.append(f"--data {data}: not a folder")
+    if problems:
+        raise InputError("; ".join(problems))
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        warn(f"serving on {host}: anyone who can reach it can run the model and read the videos in {data}")
+    try:
+        sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as e:
+        raise TimechatError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    with sock:
+        from timechat_cli.commands.infer import _engine
+        from timechat_core.ui.runner import Runner
+        from timechat_core.ui.server import create_app, serve
+
+        engine = _engine(model, num_frames, 1, 0, "auto", None, False, 42, max_new_tokens, device, dtype, 0,
+                         single_video=None)
+        with tempfile.TemporaryDirectory(prefix="timechat-ui-uploads-") as uploads:
+            app = create_app(data, uploads, Runner(engine), max_upload_bytes=int(max_upload_mb * 1e6), host=host)
+            bound = sock.getsockname()[1]
+            shown = f"[{host}]" if ":" in host else host
+            err.print(f"timechat ui on http://{shown}:{bound}/ (data: {data.resolve()}; Ctrl-C stops it)")
+            serve(app, host, bound, sockets=[sock])
+    err.print("stopped; uploads removed")
+
+
+ui.__doc__ = HELP
