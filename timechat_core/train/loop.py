@@ -197,12 +197,14 @@ def wrap(step: TrainStep, env: Env, strategy: str) -> nn.Module:
     if not env.distributed:
         return step
     if strategy == "fsdp":
-        from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
-        from torch.distributed.fsdp.wrap import ModuleWrapPolicy
+        # FSDP2 (per-parameter sharding: frozen and trained weights may share a unit; runs on gloo/CPU too)
+        from torch.distributed.fsdp import fully_shard
         from transformers.models.llama.modeling_llama import LlamaDecoderLayer
 
-        return FSDP(step, auto_wrap_policy=ModuleWrapPolicy({LlamaDecoderLayer}), use_orig_params=True,
-                    device_id=env.device if env.device.type == "cuda" else None, sync_module_states=True)
+        for module in step.modules():
+            if isinstance(module, LlamaDecoderLayer):
+                fully_shard(module)
+        return fully_shard(step)
     from torch.nn.parallel import DistributedDataParallel as DDP
 
     return DDP(step, device_ids=[env.device.index] if env.device.type == "cuda" else None)
@@ -258,12 +260,11 @@ class Trainer:
 
         self.model.train()
         self.model.vision_model.eval()  # the reference runs the frozen ViT in eval mode
-        self.trainable = [(n, p) for n, p in self.model.named_parameters() if p.requires_grad]
         self.step_module = TrainStep(self.model, self.processor.image_token_id, self._autocast)
         self.engine = wrap(self.step_module, self.env, cfg.strategy)
-        named = [(n.removeprefix("model."), p) for n, p in self.engine.named_parameters()
-                 if p.requires_grad] if cfg.strategy == "fsdp" and self.env.distributed else self.trainable
-        self.optimizer = make_optimizer(named, cfg.optim)
+        # after wrapping: FSDP2 swaps the parameters for sharded DTensors in place
+        self.trainable = [(n, p) for n, p in self.model.named_parameters() if p.requires_grad]
+        self.optimizer = make_optimizer(self.trainable, cfg.optim)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.precision == "fp16")
         self.iteration = self.step = self.skipped = 0
         self.writer = ckpt.CheckpointWriter(self.out, self.env.rank, self.env.world, cfg.keep_checkpoints,
@@ -454,7 +455,13 @@ class Trainer:
             self.log(f"skipped unreadable video: {message}")
 
     def _backward(self, batch: Batch, accum: int, sync: bool) -> torch.Tensor:
-        ctx = contextlib.nullcontext() if sync or not self.env.distributed else self.engine.no_sync()
+        if not self.env.distributed:
+            ctx = contextlib.nullcontext()
+        elif self.cfg.strategy == "fsdp":
+            self.engine.set_requires_gradient_sync(sync)  # FSDP2: reduce-scatter only on the last micro-batch
+            ctx = contextlib.nullcontext()
+        else:
+            ctx = contextlib.nullcontext() if sync else self.engine.no_sync()
         with ctx:
             if len(batch) == 0:
                 # every record of this micro-batch was unreadable: a zero loss keeps the processes in step
@@ -471,12 +478,9 @@ class Trainer:
         grad_norm = None
         if self.cfg.optim.max_grad_norm is not None:
             self.scaler.unscale_(self.optimizer)
-            if self.cfg.strategy == "fsdp" and self.env.distributed:
-                norm = self.engine.clip_grad_norm_(self.cfg.optim.max_grad_norm)  # over all shards
-            else:
-                params = [p for g in self.optimizer.param_groups for p in g["params"]]
-                norm = torch.nn.utils.clip_grad_norm_(params, self.cfg.optim.max_grad_norm)
-            grad_norm = float(norm)
+            params = [p for g in self.optimizer.param_groups for p in g["params"]]
+            norm = torch.nn.utils.clip_grad_norm_(params, self.cfg.optim.max_grad_norm)
+            grad_norm = float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)  # FSDP2: a DTensor
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.optimizer.zero_grad(set_to_none=True)

@@ -42,9 +42,10 @@ def test_tiny_model_overfits_8_examples_in_under_a_minute(tiny_data, tmp_path):
 
 
 @pytest.mark.slow
-def test_two_gloo_processes_equal_one_with_the_same_global_batch(tiny_data, tmp_path):
+@pytest.mark.parametrize("strategy", ["ddp", "fsdp"])
+def test_two_gloo_processes_equal_one_with_the_same_global_batch(tiny_data, tmp_path, strategy):
     two = subprocess.run(train_cmd("--nproc", "2", *tiny_overrides(tiny_data, tmp_path / "two"), *EXACT,
-                                   "batch_size=2", "accum_grad_iters=1", "max_epoch=2"),
+                                   "batch_size=2", "accum_grad_iters=1", "max_epoch=2", f"strategy={strategy}"),
                          capture_output=True, text=True, timeout=300)
     assert two.returncode == 0, two.stderr[-3000:]
     one = train(resolve("tiny", tiny_overrides(tiny_data, tmp_path / "one", *EXACT, "batch_size=2",
