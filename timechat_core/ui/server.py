@@ -13,6 +13,7 @@ Routes (all JSON unless noted):
 - `GET /` the page; `GET /static/{name}` its script and style;
 - `GET /api/info` model, frames, tasks, upload limit;
 - `GET /api/videos`, `GET /api/files` what the served folders hold;
+- `GET /api/frames?video=REF&num_frames=N` the sampled frames as thumbnails (results browser);
 - `GET /api/ground-truth?video=REF` the GT entries of a video in the data folder's annotation files;
 - `GET /media/REF` a video, with range requests;
 - `POST /api/upload?name=NAME` the request body is the video (size-limited) -> `{"ref"}`;
@@ -38,6 +39,7 @@ from timechat_core.errors import InputError
 from timechat_core.ui.catalog import Catalog
 from timechat_core.ui.paths import Refused, Roots, is_video
 from timechat_core.ui.results import Results
+from timechat_core.ui.runner import frame_images
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,9 @@ PAGE_TASKS = ("grounding", "dvc", "highlight", "ask", "summarize", "step", "spee
 CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self' blob:; style-src 'self'; "
        "script-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+MAX_FRAMES = 256
+THUMB_SIZE = 160
+"""Frames of a results-browser item are decoded at this size (live answers show the model's own frames)."""
 _CHUNK = 1 << 20
 
 
@@ -107,6 +112,24 @@ def create_app(data_dir: str | Path, upload_dir: str | Path, runner=None, *, max
         if name not in STATIC:
             raise Refused(404, "no such asset")
         return Response(_static(name), media_type=STATIC[name])
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return Response(status_code=204)
+
+    @app.get("/api/frames")
+    def frames(video: str, num_frames: int = 8):
+        """The uniformly sampled frames of a video (what a model with `num_frames` sees), as thumbnails."""
+        from timechat_core.errors import TimechatError
+        from timechat_core.video.frames import load_frames
+
+        if not 1 <= num_frames <= MAX_FRAMES:
+            raise InputError(f"num_frames must be 1..{MAX_FRAMES}")
+        try:
+            fr = load_frames(roots.resolve(video), num_frames, THUMB_SIZE)
+        except TimechatError as e:
+            return JSONResponse({"error": str(e)}, status_code=422)
+        return {"indices": fr.indices, "timestamps": fr.timestamps, "images": frame_images(fr.frames)}
 
     @app.get("/api/info")
     def info():

@@ -148,6 +148,7 @@ async function setVideo(ref, {gt} = {}) {
   renderRecord();
   const player = $("player");
   if (!ref) { player.removeAttribute("src"); player.load(); drawTimeline(); return; }
+  delete player.dataset.meta;
   player.src = mediaUrl(ref);
   $("video-name").textContent = ref;
   const select = $("video-select");
@@ -173,7 +174,7 @@ function renderGt() {
     const spans = g.windows.map(([s, e]) => `${fmt(s)}–${fmt(e)} s`).join(", ");
     const li = el("li", {class: g === state.gtShown ? "selected" : ""},
                   el("b", {}, g.task), " ", what, " ", el("span", {class: "muted"}, spans),
-                  el("span", {class: "muted small"}, `  (${g.source || ""})`));
+                  el("span", {class: "muted small"}, g.source ? `  (${g.source})` : ""));
     li.addEventListener("click", () => {
       state.gtShown = g;
       $("task").value = g.task === "grounding" || g.task === "highlight" || g.task === "dvc" ? g.task : $("task").value;
@@ -185,11 +186,26 @@ function renderGt() {
   }
 }
 
+// JSON with arrays of numbers on one line ([2.5, 6.0] rather than four lines)
+function compactJson(value) {
+  return JSON.stringify(value, null, 1).replace(/\[[-0-9.,e\s]*\]/g, (m) => m.replace(/\s+/g, " ").replace("[ ", "[").replace(" ]", "]"));
+}
+
+// the frames of a results-browser item: decoded on demand (same uniform sampling as the model)
+async function loadFrames(rec) {
+  if (!state.ref || !rec.frames || !rec.frames.timestamps || !rec.frames.timestamps.length) return;
+  try {
+    const p = new URLSearchParams({video: state.ref, num_frames: rec.frames.timestamps.length});
+    const fr = await api("/api/frames?" + p);
+    if (state.record === rec) { rec.frame_images = fr.images; renderRecord(); }
+  } catch (e) { $("frames-info").textContent += ` (frames: ${e.message})`; }
+}
+
 function renderRecord() {
   const rec = state.record;
   const badge = $("parse-status");
   $("raw-text").textContent = rec ? (rec.status === "ok" ? rec.text : `failed: ${rec.error}`) : "";
-  $("parsed").textContent = rec && rec.parsed ? JSON.stringify(rec.parsed, null, 1) : "";
+  $("parsed").textContent = rec && rec.parsed ? compactJson(rec.parsed) : "";
   $("prompt").textContent = rec && rec.prompt ? "prompt: " + rec.prompt : "";
   const status = rec ? (rec.status !== "ok" ? "failed" : rec.parse_status || "no parser (ask)") : "";
   badge.textContent = status;
@@ -206,7 +222,7 @@ function renderRecord() {
     frames.append(fig);
   });
   $("frames-info").textContent = stamps.length
-    ? `${stamps.length} frames` + (images.length ? "" : " (timestamps only: frames are shown for live answers)") : "";
+    ? `${stamps.length} frames` + (images.length ? "" : " (decoding ...)") : "";
 }
 
 async function run() {
@@ -306,14 +322,15 @@ async function openItem(n) {
   catch (e) { $("res-status").textContent = "error: " + e.message; return; }
   showView("watch");
   if (!item.video_ref) setStatus(`video ${item.record.video} is not in the served folder`);
-  await setVideo(item.video_ref, {gt: item.ground_truth});
+  await setVideo(item.video_ref, item.ground_truth.length ? {gt: item.ground_truth} : {});
   state.record = item.record;
-  state.gtShown = item.ground_truth[0] || null;
+  state.gtShown = item.ground_truth[0] || state.gt.find((g) => g.query && g.query === item.record.query) || null;
   $("task").value = item.record.task;
   $("query").value = item.record.query || "";
   renderRecord();
   renderGt();
   drawTimeline();
+  loadFrames(item.record);
   const m = item.metrics;
   setStatus(`item ${n} of the predictions` + (m && m.iou != null ? ` · IoU ${m.iou.toFixed(3)}` : ""));
 }
@@ -354,11 +371,14 @@ async function start() {
   const player = $("player");
   player.addEventListener("timeupdate", movePlayhead);
   player.addEventListener("seeked", movePlayhead);
-  player.addEventListener("loadedmetadata", drawTimeline);
+  // the timeline is redrawn with the real duration; tests wait for data-meta to name the video
+  player.addEventListener("loadedmetadata", () => { drawTimeline(); player.dataset.meta = state.ref; });
   $("tab-watch").addEventListener("click", () => showView("watch"));
   $("tab-results").addEventListener("click", () => { showView("results"); });
   $("res-open").addEventListener("click", openResults);
-  for (const id of ["f-status", "f-iou-min", "f-iou-max", "f-text"]) $(id).addEventListener("input", renderTable);
+  for (const id of ["f-status", "f-iou-min", "f-iou-max", "f-text"]) {
+    for (const type of ["input", "change"]) $(id).addEventListener(type, renderTable);
+  }
   for (const th of $("res-table").querySelectorAll("th")) {
     th.addEventListener("click", () => {
       const k = th.dataset.key;
