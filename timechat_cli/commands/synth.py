@@ -74,4 +74,5 @@ def synth(
     d = result["blind"]["dense_captioning"]
     err.print(f"wrote the annotations of {num_videos} videos to {out}; blind baselines: grounding R1@0.5 "
               f"{g['R1@0.5']:.1f} (window {g['window'][0]:g}-{g['window'][1]:g} of the video), highlights "
-              f"HIT@1 (very good) {h['HL-Hit1']:.1f}, dense captioning F1 {d['F1_Score']:.1f}", markup=False)
+              f"HIT@1 (very good) {h['HL-Hit1']:.1f}, dense captioning F1 {d['F1_Score']:.1f}", markup=False,
+              soft_wrap=True)
