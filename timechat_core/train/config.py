@@ -247,6 +247,8 @@ def validate(cfg: TrainConfig) -> list[str]:
             p.append("model.init: reference needs " + ", ".join(f"model.reference.{k}" for k in missing))
     if m.llm_dtype not in ("auto", "fp32", "bf16", "fp16"):
         p.append(f"model.llm_dtype must be auto, fp32, bf16 or fp16, not {m.llm_dtype!r}")
+    if not d.train:
+        p.append("data.train: name at least one records file (TimeIT JSON/JSONL or Valley conversations)")
     if d.asr_mode not in ("reference", "even"):
         p.append(f"data.asr_mode must be reference or even, not {d.asr_mode!r}")
     if d.backend not in ("auto", "decord", "pyav"):

@@ -91,9 +91,14 @@ def resolve_precision(precision: str, device: torch.device) -> str:
 # the model
 # -----------------------------------------------------------------------------------------------
 def model_config(name: str, overrides: dict):
-    """A model preset name or YAML file, with dotted overrides."""
-    from timechat_core.model.config import TimeChatConfig
+    """A model preset name, a YAML file or a conformance fixture's config.json, with dotted overrides."""
+    from timechat_core.model.config import TimeChatConfig, config_from_fixture, set_dotted
 
+    if Path(name).suffix == ".json":
+        data = config_from_fixture(Path(name).parent).to_dict()
+        for key, value in overrides.items():
+            set_dotted(data, key, value)
+        return TimeChatConfig.from_dict(data, source=name)
     if Path(name).suffix in (".yaml", ".yml"):
         return TimeChatConfig.from_yaml(name, **overrides)
     return TimeChatConfig.preset(name, **overrides)
@@ -149,12 +154,11 @@ def disable_dropout(model: nn.Module) -> None:
 
 def enable_gradient_checkpointing(model: nn.Module) -> None:
     """Activation recomputation in the LLM and both Q-Formers (non-reentrant: works with frozen inputs)."""
-    kwargs = {"gradient_checkpointing_kwargs": {"use_reentrant": False}}
     llm = model.language_model
     base = llm.get_base_model() if hasattr(llm, "get_base_model") else llm
     for part in (base, model.qformer, model.video_qformer):
         if getattr(part, "supports_gradient_checkpointing", False):
-            part.gradient_checkpointing_enable(**kwargs)
+            part.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
 
 
 class TrainStep(nn.Module):
