@@ -35,6 +35,7 @@ def ui(
     device: Annotated[Device, typer.Option(help="auto: CUDA when available.")] = Device.auto,
     dtype: Annotated[Dtype, typer.Option(help="LLM weights: auto = bf16 on CUDA, fp32 on CPU.")] = Dtype.auto,
 ) -> None:
+    import signal
     import socket
     import tempfile
 
@@ -56,6 +57,8 @@ def ui(
         sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     except OSError as e:
         raise TimechatError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    # uvicorn re-raises SIGTERM after its graceful shutdown; as KeyboardInterrupt the uploads are still removed
+    signal.signal(signal.SIGTERM, _interrupt)
     with sock:
         from timechat_cli.commands.infer import _engine
         from timechat_core.ui.runner import Runner
@@ -68,8 +71,15 @@ def ui(
             bound = sock.getsockname()[1]
             shown = f"[{host}]" if ":" in host else host
             err.print(f"timechat ui on http://{shown}:{bound}/ (data: {data.resolve()}; Ctrl-C stops it)")
-            serve(app, host, bound, sockets=[sock])
+            try:
+                serve(app, host, bound, sockets=[sock])
+            except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C / SIGTERM it stopped on
+                pass
     err.print("stopped; uploads removed")
 
 
 ui.__doc__ = HELP
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt

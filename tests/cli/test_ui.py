@@ -1,0 +1,94 @@
+"""`timechat ui` through the real CLI: usage errors, and a served app on a free port that answers a
+live query with a tiny random model and removes its uploads at exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import run_cli
+from timechat_cli.main import app
+
+
+def test_help_lists_the_options():
+    result = CliRunner().invoke(app, ["ui", "--help"])
+    assert result.exit_code == 0
+    for option in ("--model", "--host", "--port", "--data", "--num-frames", "--max-upload-mb"):
+        assert option in result.stdout
+
+
+def test_usage_errors_exit_2(tmp_path):
+    result = run_cli("ui", "--data", str(tmp_path / "missing"))
+    assert result.returncode == 2
+    assert "no --model given" in result.stderr and "not a folder" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory, shared):
+    from timechat_core.model.config import TimeChatConfig
+    from timechat_core.model.folder import random_model, save_model_folder
+
+    root = tmp_path_factory.mktemp("ui_model")
+    model, proc = random_model(TimeChatConfig.preset("tiny"), shared / "fixtures" / "reference_tiny" / "llama-2-7b-chat-hf")
+    save_model_folder(model, proc, root / "model")
+    return root / "model"
+
+
+def _wait_for_url(proc, timeout=90.0) -> str:
+    deadline, seen = time.monotonic() + timeout, ""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stderr], [], [], 0.5)
+        if ready:
+            line = proc.stderr.readline()
+            seen += line
+            match = re.search(r"timechat ui on (http://127\.0\.0\.1:\d+)/", line)
+            if match:
+                return match.group(1)
+        if proc.poll() is not None:
+            break
+    raise AssertionError(f"the server did not start:\n{seen}{proc.stderr.read() if proc.poll() is not None else ''}")
+
+
+def _post(url, body: bytes, content_type="application/octet-stream") -> dict:
+    req = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
+    return json.loads(urllib.request.urlopen(req, timeout=60).read())
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serves_answers_and_cleans_up(model_dir, tmp_path, stop):
+    from timechat_core.video.testsrc import make_test_video
+
+    data, tmp = tmp_path / "data", tmp_path / "tmp"
+    tmp.mkdir()
+    clip = make_test_video(data / "clip.mp4", duration=3, audio=False)
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    proc = subprocess.Popen([sys.executable, "-m", "timechat_cli", "ui", "--model", str(model_dir), "--data",
+                             str(data), "--port", "0", "--num-frames", "8", "--max-new-tokens", "8",
+                             "--max-upload-mb", "1"], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        url = _wait_for_url(proc)
+        info = json.loads(urllib.request.urlopen(url + "/api/info", timeout=10).read())
+        assert info["model"] == str(model_dir) and info["num_frames"] == 8 and info["max_upload_bytes"] == 1_000_000
+        assert json.loads(urllib.request.urlopen(url + "/api/videos", timeout=10).read())["videos"] == ["data/clip.mp4"]
+        up = _post(url + "/api/upload?name=mine.mp4", clip.read_bytes())
+        assert up["ref"].startswith("uploads/") and len(list(tmp.glob("timechat-ui-uploads-*/*"))) == 1
+        rec = _post(url + "/api/infer", json.dumps({"video": up["ref"], "task": "grounding", "query": "a pattern"}).encode(),
+                    "application/json")
+        assert rec["status"] == "ok" and rec["parse_status"] and len(rec["frame_images"]) == 8
+        assert rec["frames"]["indices"] == [0, 11, 22, 33, 45, 56, 67, 78] and rec["video_ref"] == up["ref"]
+    finally:
+        proc.send_signal(stop)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "stopped; uploads removed" in err and out == ""
+    assert list(tmp.glob("timechat-ui-uploads-*")) == []
