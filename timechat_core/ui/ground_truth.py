@@ -106,7 +106,7 @@ def _youcook2_native(path: Path) -> list[dict]:
 
     return [_entry("dvc", v.video, v.video, duration=v.duration,
                    events=[{"start": ev.start, "end": ev.end, "caption": ev.text} for ev in v.events])
-            for v in youcook2.read(path, "all") if hasattr(v, "events")]
+            for split in ("all", "test") for v in youcook2.read(path, split) if hasattr(v, "events")]
 
 
 def _qvhighlights(path: Path) -> list[dict]:
