@@ -58,6 +58,7 @@ def build_timeit(
     reversed_: Annotated[Reversed | None, typer.Option("--reversed", help="start > end: swap (default), drop or keep.", show_default=False)] = None,
     keep_duplicates: Annotated[bool, typer.Option("--keep-duplicates", help="Keep repeated queries and events (the reference does).")] = False,
     shuffle: Annotated[bool, typer.Option("--shuffle", help="Shuffle the merged records with the seed (as merge.py).")] = False,
+    eval_prompts: Annotated[bool, typer.Option("--eval-prompts", help="Also write each record with timechat infer's evaluation prompt as the instruction (for models that will be queried with it).")] = False,
     eval_format: Annotated[bool, typer.Option("--eval-format", help="Write the coco-format evaluation ground truth of one source instead.")] = False,
     stats: Annotated[bool, typer.Option("--stats", help="Print records per task and source, video and answer lengths.")] = False,
     workers: Annotated[int, typer.Option("--workers", "-j", min=1, help="Threads probing videos.")] = 4,
@@ -84,7 +85,7 @@ def build_timeit(
     options = BuildOptions(seed=pick(seed, "seed", 0), hygiene=policy, video_root=pick(video_root, "video_root", None),
                            check_videos=check_videos or s.get("check_videos", False), flag_bad_videos=flag_bad_videos,
                            asr_dir=pick(asr_dir, "asr_dir", None), shuffle=shuffle or s.get("shuffle", False),
-                           workers=workers)
+                           eval_prompts=eval_prompts or s.get("eval_prompts", False), workers=workers)
     if eval_format:
         if len(inputs) != 1:
             raise InputError(f"--eval-format writes one source's ground truth; got {len(inputs)} sources "

@@ -70,6 +70,10 @@ class BuildOptions:
     """Folder of transcripts (`<video stem>.txt`, the reference format) to inject into instructions."""
     shuffle: bool = False
     """Shuffle the merged records with the seed (the reference's merge.py shuffles unseeded)."""
+    eval_prompts: bool = False
+    """Also write each grounding / dense-captioning / highlight / step / summary record once more with
+    `timechat infer`'s evaluation prompt as the instruction (template id `eval/<variant>`), so a model
+    trained on it answers the prompts inference uses."""
     workers: int = 4
     """Threads that probe videos."""
     on_video: Callable[[int], None] | None = None
@@ -159,10 +163,12 @@ def build(inputs: Iterable[SourceInput], options: BuildOptions,
                 continue
             rec = replace(rec, video=posixpath.join(video_dir, item.video) if video_dir else item.video,
                           video_problem=problems.get(item.video))
-            if asr is not None and src.asr:
-                rec = _inject(rec, item, video_dir, asr, report)
-            result.records.append(rec)
-            report.written += 1
+            extra = _eval_prompt_record(rec, item) if options.eval_prompts else None
+            for r in (rec, extra) if extra is not None else (rec,):
+                if asr is not None and src.asr:
+                    r = _inject(r, item, video_dir, asr, report)
+                result.records.append(r)
+                report.written += 1
         result.reports.append(report)
         if on_source is not None:
             on_source(report)
@@ -208,6 +214,22 @@ def _to_record(item, src: Source, picker: TemplatePicker, policy: Hygiene, repor
             return None
         return R.Record(item.video, item.qa, src.label, "conversation", "conversation/native", item.duration)
     raise TypeError(f"unknown item {type(item).__name__}")
+
+
+# TimeIT task -> the `timechat infer` task whose evaluation prompt asks for the same answer
+_INFER_TASK = {"tvg": "grounding", "dvc": "dvc", "vhd": "highlight", "step": "step", "summarization": "summarize"}
+
+
+def _eval_prompt_record(rec: R.Record, item) -> R.Record | None:
+    from timechat_core.infer.prompts import build_prompt
+
+    task = _INFER_TASK.get(rec.task)
+    if task is None or len(rec.qa) != 1:
+        return None
+    query = getattr(item, "query", None)
+    dataset = getattr(item, "dataset", None) if task == "summarize" else None
+    p = build_prompt(task, query, dataset=dataset)
+    return replace(rec, qa=((p.text, rec.qa[0][1]),), template=f"eval/{p.variant}")
 
 
 def _record(item, src: Source, t, answer: str) -> R.Record:

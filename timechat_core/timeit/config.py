@@ -22,7 +22,8 @@ from pathlib import Path
 from timechat_core.errors import InputError
 
 SETTINGS = {"seed": int, "split": str, "video_root": Path, "asr_dir": Path, "clamp": bool, "reversed": str,
-            "dedup": bool, "min_chars": int, "shuffle": bool, "check_videos": bool, "data_root": Path}
+            "dedup": bool, "min_chars": int, "shuffle": bool, "check_videos": bool, "data_root": Path,
+            "eval_prompts": bool}
 SOURCE_KEYS = {"ann", "split", "video_dir"}
 
 

@@ -126,3 +126,24 @@ def test_all_input_problems_are_reported_together(tmp_path):
               BuildOptions(check_videos=True))
     message = str(e.value)
     assert "nope.txt: no such file" in message and "no didemo train file" in message and "--video-root" in message
+
+
+def test_eval_prompts_add_the_inference_instruction(shared):
+    """--eval-prompts: each record once more, asked with `timechat infer`'s prompt, same answer."""
+    from timechat_core.infer.prompts import build_prompt
+    from timechat_core.timeit.build import BuildOptions, SourceInput, build
+
+    inputs = [SourceInput("charades", (shared / "data" / "charades_sta" / "charades_sta_test.txt",), "test"),
+              SourceInput("qvhighlights", (shared / "data" / "qvhighlights" / "highlight_val_release.jsonl",), "val")]
+    plain = build(inputs, BuildOptions()).records
+    both = build(inputs, BuildOptions(eval_prompts=True)).records
+    assert len(both) == 2 * len(plain)
+    assert both[0::2] == plain
+    first, extra = both[0], both[1]
+    assert extra.template == "eval/charades" and extra.qa[0][1] == first.qa[0][1]
+    import re
+
+    query = re.search(r"'([^']+)'", first.qa[0][0]).group(1)  # TimeIT quotes the query
+    assert extra.qa[0][0] == build_prompt("grounding", query).text
+    vhd = next(r for r in both if r.template.startswith("eval/") and r.task == "vhd")
+    assert vhd.qa[0][0].startswith("You are given a video from the qvhighlights dataset.")
