@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo bench clean-venv
+.PHONY: test demo demo-model bench clean-venv
 
 # Re-install only when pyproject.toml changed (or the venv is missing).
 $(STAMP): pyproject.toml
@@ -19,6 +19,11 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(PY) scripts/demo.py
 
+# Rebuild models/demo/ from nothing (synthetic data, tokenizers, about 60 min of CPU training,
+# checkpoint selection on a validation seed, scores on a test seed): see models/demo/README.md.
+demo-model: $(STAMP)
+	$(PY) scripts/demo_model.py all
+
 bench: $(STAMP)
 	$(PY) benchmarks/bench_frames.py
 	$(PY) benchmarks/bench_compress.py
@@ -26,6 +31,9 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_dvc.py
 	$(PY) benchmarks/bench_windows.py
 	$(PY) benchmarks/bench_infer.py
+	$(PY) benchmarks/bench_train.py
+	$(PY) benchmarks/bench_build_timeit.py
+	$(PY) benchmarks/bench_synth.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,13 +1,15 @@
-"""`make demo`: the media pipeline on a video generated on the spot.
+"""`make demo`: the shipped demo model answers questions about a video it has never seen.
 
-Until the embedded demo model exists (see the issues), the demo shows the data side of the
-toolkit: it renders a 1280x720, 30 fps, 12 s clip with a tone, then runs the real commands
+It renders one held-out synthetic video (test seed 2000 of `timechat synth`, never used in training)
+with its exact annotations, then runs the real commands with the default model (models/demo/):
 
-    timechat compress      demo_out/raw -o demo_out/videos_6fps_224 --fps 6 --size 224
-    timechat extract-audio demo_out/raw -o demo_out/audio
-    timechat frames        demo_out/videos_6fps_224/clip.mp4 --num-frames 96 --save demo_out/frames
+    timechat synth  -o demo_out/synth -n 1 --seed 2000 --split test --size 64
+    timechat infer  demo_out/synth/videos/<id>.mp4 --task grounding --query "<an annotated event>"
+    timechat infer  demo_out/synth/videos/<id>.mp4 --task dvc
+    timechat infer  demo_out/synth/videos/<id>.mp4 --task highlight --query "<an annotated shape>"
 
-and prints each command, its JSON output and a short account of what happened.
+prints each answer next to the ground truth and writes demo_out/timeline.png (predictions over
+the ground truth for the three tasks).
 """
 
 from __future__ import annotations
@@ -19,42 +21,73 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "demo_out"
+SEED = 2000  # the demo model's test seed (scripts/demo_model.py)
 
 
-def timechat(*args: str) -> list[dict]:
+def timechat(*args: str, quiet: bool = False) -> list[dict]:
     cmd = [sys.executable, "-m", "timechat_cli", *args]
-    print(f"\n$ timechat {' '.join(args)}", flush=True)
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)  # stderr (progress, summary) passes through
-    records = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
-    for record in records:
-        shown = {k: v for k, v in record.items() if k not in ("indices", "saved")}
-        print(json.dumps(shown, ensure_ascii=False)[:400])
+    if not quiet:
+        print(f"\n$ timechat {' '.join(args)}", flush=True)
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL if quiet else None, text=True)
     if proc.returncode != 0:
         sys.exit(f"demo: `timechat {args[0]}` failed with exit status {proc.returncode}")
-    return records
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+
+
+def ground_truth(folder: Path, vid: str) -> dict:
+    """The video's annotations, read back from the native files `timechat synth` wrote."""
+    grounding = []
+    for line in (folder / "charades_sta" / "charades_sta_test.txt").read_text().splitlines():
+        head, sentence = line.split("##", 1)
+        name, s, e = head.split()
+        if name == vid:
+            grounding.append((sentence, float(s), float(e)))
+    yc2 = json.loads((folder / "youcook2" / "youcookii_annotations_trainval.json").read_text())["database"][vid]
+    events = [(a["segment"][0], a["segment"][1], a["sentence"]) for a in yc2["annotations"]]
+    highlights = [json.loads(line) for line in next((folder / "qvhighlights").glob("*.jsonl")).read_text().splitlines()
+                  if json.loads(line)["vid"] == vid]
+    return {"duration": yc2["duration"], "grounding": grounding, "events": events, "highlights": highlights}
 
 
 def main() -> None:
-    from timechat_core.video.testsrc import make_test_video
+    from timechat_core.infer.render import plot
 
-    raw = OUT / "raw" / "clip.mp4"
-    if not raw.exists():
-        print(f"Generating a test video: {raw.relative_to(REPO)} (1280x720, 30 fps, 12 s, 440 Hz tone)")
-        make_test_video(raw, width=1280, height=720, fps=30, duration=12, preset="veryfast")
+    folder = OUT / "synth"
+    (rec,) = timechat("synth", "-o", str(folder), "-n", "1", "--seed", str(SEED), "--split", "test", "--size", "64")
+    vid = rec["video"]
+    video = folder / "videos" / f"{vid}.mp4"
+    gt = ground_truth(folder, vid)
+    # a shape event for grounding (the background and flash events are easy), the shape for highlights
+    sentence, s, e = next(((q, s, e) for q, s, e in gt["grounding"] if "visible" in q), gt["grounding"][0])
+    hl = next((h for h in gt["highlights"] if sentence.startswith(h["query"].rstrip("."))), gt["highlights"][0])
 
-    (c,) = timechat("compress", "demo_out/raw", "-o", "demo_out/videos_6fps_224", "--fps", "6", "--size", "224")
-    (a,) = timechat("extract-audio", "demo_out/raw", "-o", "demo_out/audio")
-    (f,) = timechat("frames", "demo_out/videos_6fps_224/clip.mp4", "--num-frames", "96", "--save", "demo_out/frames")
+    (g,) = timechat("infer", str(video), "--task", "grounding", "--query", sentence, "--format", "jsonl")
+    (d,) = timechat("infer", str(video), "--task", "dvc", "--format", "jsonl")
+    (h,) = timechat("infer", str(video), "--task", "highlight", "--query", hl["query"], "--format", "jsonl")
 
-    print("\nWhat happened:")
-    print(f"- compress: 1280x720 @ 30 fps -> {c['width']}x{c['height']} @ {c['fps']:g} fps, "
-          f"{c['frames']} frames, {c['duration']} s  ({c['output']})")
-    print(f"- extract-audio: {a['sample_rate']} Hz, {a['channels']} channel(s), {a['duration']} s of PCM WAV "
-          f"({a['output']})")
-    print(f"- frames: {f['num_frames']} of {f['vlen']} frames sampled ({f['backend']}), 224x224 each, "
-          f"saved to demo_out/frames/")
-    print(f"- the model would be told: \"{f['message'][:90]}...\"")
-    print("\nRun it again: finished outputs are skipped (status \"skipped\"); rm -r demo_out to start over.")
+    print(f"\nThe video: {video.relative_to(REPO)} ({gt['duration']:g} s, held-out seed {SEED}, never seen in training)")
+    print(f"\nGrounding: \"{sentence}\"")
+    print(f"  ground truth : {s:g} - {e:g} s")
+    print(f"  model        : {g['text']}   -> parsed {g['parsed']['windows']} ({g['parse_status']})")
+    print("\nDense captioning")
+    print("  ground truth :")
+    for a, b, cap in gt["events"]:
+        print(f"    {a:5.1f} - {b:5.1f} s  {cap}")
+    print("  model        :")
+    for ev in d["parsed"]["events"] or []:
+        print(f"    {ev['start']:5.1f} - {ev['end']:5.1f} s  {ev['caption']}")
+    if not d["parsed"]["events"]:
+        print(f"    (nothing parsed: {d['text']!r})")
+    top = sorted(hl["relevant_clip_ids"])
+    print(f"\nHighlights: \"{hl['query']}\"")
+    print(f"  ground truth : clips {top[0] * 2}-{top[-1] * 2 + 2} s (saliency 0-4 per 2 s clip)")
+    print(f"  model        : {h['text'][:160]}")
+    print(f"  parsed       : {h['parsed'].get('highlights')} ({h['parse_status']})")
+    for name, rec_, truth in (("grounding", g, [[s, e]]), ("dvc", d, [[a, b] for a, b, _ in gt["events"]]),
+                              ("highlight", h, [[c * 2, c * 2 + 2] for c in top])):
+        plot(rec_, OUT / f"timeline_{name}.png", ground_truth=truth)
+    print(f"\nTimelines (prediction in blue over the ground truth in green): "
+          f"{', '.join(str((OUT / f'timeline_{n}.png').relative_to(REPO)) for n in ('grounding', 'dvc', 'highlight'))}")
 
 
 if __name__ == "__main__":

@@ -43,3 +43,29 @@ def configs_dir() -> Path:
 def data_path(*parts: str) -> Path:
     """Path of a data file inside the package (`timechat_core/data/...`)."""
     return _PACKAGE.joinpath("data", *parts)
+
+
+def demo_model_dir() -> Path:
+    """The shipped demo model folder (`models/demo/`, made by `make demo-model`)."""
+    env = os.environ.get("TIMECHAT_DEMO_MODEL")
+    return Path(env) if env else _PACKAGE.parent / "models" / "demo"
+
+
+def default_model(model: str | os.PathLike | None, say=None) -> Path:
+    """`model` if given, else the demo model (announced through `say`).
+
+    Raises:
+        InputError: no model given and no demo model shipped.
+    """
+    from timechat_core.errors import InputError
+
+    if model is not None:
+        return Path(model)
+    demo = demo_model_dir()
+    if not (demo / "config.yaml").is_file():
+        raise InputError(f"no --model given and no demo model at {demo}: pass a model folder made by "
+                         "`timechat convert` or `timechat train` (or run `make demo-model`)")
+    if say is not None:
+        say(f"no --model given: using the demo model {demo} (tiny, trained on synthetic videos; "
+            f"see {demo / 'README.md'})")
+    return demo

@@ -61,8 +61,11 @@ def test_formats(setup):
 
 def test_bad_usage_exits_2(setup):
     assert infer(setup, "v0.mp4", "--task", "grounding").returncode == 2  # no query
-    r = run_cli("infer", "v0.mp4", "--task", "dvc", cwd=setup)
-    assert r.returncode == 2 and "--model" in r.stderr
+    import os
+
+    r = run_cli("infer", "v0.mp4", "--task", "dvc", cwd=setup,
+                env={**os.environ, "TIMECHAT_DEMO_MODEL": str(setup / "no_demo")})
+    assert r.returncode == 2 and "no --model given and no demo model" in r.stderr
     assert infer(setup, "--manifest", "v0.mp4").returncode == 2
     missing = infer(setup, "nope.mp4", "--task", "dvc")
     assert missing.returncode == 1 and "nope.mp4" in missing.stderr and "Traceback" not in missing.stderr

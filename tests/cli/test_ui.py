@@ -28,7 +28,10 @@ def test_help_lists_the_options():
 
 
 def test_usage_errors_exit_2(tmp_path):
-    result = run_cli("ui", "--data", str(tmp_path / "missing"))
+    import os
+
+    env = {**os.environ, "TIMECHAT_DEMO_MODEL": str(tmp_path / "no_demo")}  # as if no demo model were shipped
+    result = run_cli("ui", "--data", str(tmp_path / "missing"), env=env)
     assert result.returncode == 2
     assert "no --model given" in result.stderr and "not a folder" in result.stderr
 

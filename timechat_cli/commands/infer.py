@@ -74,7 +74,7 @@ def infer(
     prompt: Annotated[str | None, typer.Option(help="Your own instruction ({query} and {dataset} are filled).", show_default=False)] = None,
     variant: Annotated[str | None, typer.Option(help="Prompt variant of the task (see templates/infer/prompts.yaml).", show_default=False)] = None,
     dataset: Annotated[str | None, typer.Option(help="Dataset name the prompt mentions (default: the variant's).", show_default=False)] = None,
-    model: Annotated[Path | None, typer.Option(help="Model folder (from `timechat convert` or `timechat train`).", show_default=False)] = None,
+    model: Annotated[Path | None, typer.Option(help="Model folder (from `timechat convert` or `timechat train`); default: the shipped demo model.", show_default=False)] = None,
     num_frames: Annotated[int | None, typer.Option(min=1, help="Frames sampled uniformly per video (default: the model's num_frames, 96 for TimeChat-7B).", show_default=False)] = None,
     asr: Annotated[str | None, typer.Option(help="Transcript to inject: a file (start<TAB>end<TAB>text), a folder of <video>.txt, or 'auto' (faster-whisper tiny.en).", show_default=False)] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Single video: json, jsonl, text (answer on stdout, table on stderr), srt/vtt (dense captions).")] = Format.json,
@@ -101,9 +101,9 @@ def infer(
         raise InputError("--manifest needs --out/-o for the predictions")
     if video is not None and task is None:
         raise InputError("--task is required for a single video")
-    if model is None:
-        raise InputError("no --model given: pass a model folder made by `timechat convert` (no default model "
-                         "is shipped yet)")
+    from timechat_core.resources import default_model
+
+    model = default_model(model, say=lambda m: err.print(m, markup=False, soft_wrap=True))
     engine = _engine(model, num_frames, batch_size, prefetch, backend, asr, sample, seed, max_new_tokens, device,
                      dtype, threads, single_video=video)
     if manifest is not None:

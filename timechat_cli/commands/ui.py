@@ -40,13 +40,16 @@ def ui(
     import tempfile
 
     from timechat_core.errors import InputError, TimechatError
+    from timechat_core.resources import default_model
 
     problems = []
-    if model is None:
-        problems.append("no --model given: pass a model folder made by `timechat convert` or `timechat train` "
-                        "(no default model is shipped yet)")
-    elif not model.is_dir():
-        problems.append(f"--model {model}: not a folder")
+    try:
+        model = default_model(model, say=lambda m: err.print(m, markup=False, soft_wrap=True))
+    except InputError as e:
+        problems.append(str(e))
+    else:
+        if not model.is_dir():
+            problems.append(f"--model {model}: not a folder")
     if not data.is_dir():
         problems.append(f"--data {data}: not a folder")
     if problems:

@@ -136,7 +136,7 @@ class TimeChatConfig:
     """Train the ViT too (the reference freezes it; a model trained from scratch needs it)."""
     train_llm: str = "lora"
     """What of the LLM trains: "lora" (the reference: base frozen; nothing without LoRA), "full"
-    (every weight: models trained from scratch), "frozen"."""
+    (every weight, LoRA included: models trained from scratch), "frozen"."""
     attn_implementation: str = "eager"
     """LLM attention kernel: "eager" (bit-exact with the reference in bf16) or "sdpa"."""
     image_mean: tuple[float, float, float] = CLIP_MEAN

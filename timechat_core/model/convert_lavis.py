@@ -391,7 +391,7 @@ def set_trainable(model, trainable: bool) -> None:
         if name.startswith("vision_model."):
             p.requires_grad_(trainable and cfg.train_vision)
         elif name.startswith("language_model."):
-            wanted = {"lora": ".lora_" in name, "full": ".lora_" not in name, "frozen": False}[cfg.train_llm]
+            wanted = {"lora": ".lora_" in name, "full": True, "frozen": False}[cfg.train_llm]
             p.requires_grad_(trainable and wanted)
         else:
             p.requires_grad_(trainable)

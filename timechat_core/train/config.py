@@ -54,16 +54,15 @@ class ModelInit:
     config: str = "timechat-7b"
     """Model preset or YAML for init: reference / random (a folder has its own config.yaml)."""
     overrides: dict = field(default_factory=dict)
-    """Model config overrides (dotted keys or nested mappings), e.g. {num_frames: 32, lora: {alpha: 20}}."""
+    """Model config overrides (dotted keys or nested mappings), e.g. {num_frames: 32, lora: {alpha: 20}};
+    {train_llm: full} also trains the LLM's own weights (models trained from scratch: a random frozen
+    head caps what a tiny model can learn), {train_vision: true} the ViT."""
     llama_tokenizer: str | None = None
     """LLaMA tokenizer folder for init: random (its size must be `llm.vocab_size`)."""
     seed: int = 0
     """Seed of the random initialisation."""
     llm_dtype: str = "auto"
     """LLM base weights: auto (bf16 on CUDA as the reference, fp32 on CPU), fp32, bf16, fp16."""
-    train_llm: bool = False
-    """Also train the LLM's own weights (embeddings, layers, head), for models trained from scratch;
-    the reference trains only LoRA there. A random frozen head caps what a tiny model can learn."""
 
 
 @dataclass(frozen=True)

@@ -131,9 +131,6 @@ def build_model(cfg: TrainConfig, device: torch.device):
                                         dtype=llm_dtype, trainable=True)
         model.place(device)
     processor.max_txt_len = cfg.data.max_txt_len
-    if m.train_llm:
-        for p in model.language_model.parameters():
-            p.requires_grad_(True)
     if not cfg.dropout:
         disable_dropout(model)
     if cfg.gradient_checkpointing:

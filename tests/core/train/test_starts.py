@@ -21,7 +21,7 @@ def reference_run(tiny_data, shared, tmp_path_factory):
             "llm": f / "llama-2-7b-chat-hf", "checkpoint": f / "checkpoints" / "timechat_7b.pth",
             "bert": f / "bert-base-uncased"}
     cfg = resolve("tiny", tiny_overrides(tiny_data, out, "model.init=reference", f"model.config={f / 'config.json'}",
-                                         "model.train_llm=false", "max_iters=2", "gradient_checkpointing=true",
+                                         "model.overrides.train_llm=lora", "max_iters=2", "gradient_checkpointing=true",
                                          *(f"model.reference.{k}={v}" for k, v in refs.items())))
     result = train(cfg, resume="never")
     return result, refs, out

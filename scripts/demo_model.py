@@ -1,0 +1,221 @@
+"""The demo model's recipe, step by step (`make demo-model` runs all of it; each step skips finished work).
+
+    python scripts/demo_model.py data        # synthetic train / val / test sets + TimeIT records
+    python scripts/demo_model.py init        # tokenizers trained on the records, the initial model folder
+    python scripts/demo_model.py train       # timechat train --config configs/train/demo.yaml
+    python scripts/demo_model.py select      # score every checkpoint on the validation seed, pick the best
+    python scripts/demo_model.py test        # the picked checkpoint on the held-out test seed, next to the
+                                             # video-blind baselines; writes runs/demo/scores.json
+    python scripts/demo_model.py ship        # copy the picked model folder to models/demo/
+
+Everything goes to runs/demo/ (RUN). Seeds: train 0, validation 1000, test 2000 (`timechat synth`
+scenes depend only on (seed, index), so the sets never overlap).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RUN = REPO / "runs" / "demo"
+TIMECHAT = [sys.executable, "-m", "timechat_cli"]
+SETS = {"train": (0, 3000), "val": (1000, 150), "test": (2000, 250)}
+TASKS = {"grounding": ("charades", "tvg"), "dvc": ("youcook2", "dvc"), "highlight": ("qvhighlights", "vhd")}
+MAX_VAL_ITEMS = 120  # per task, to keep checkpoint selection short
+
+
+def run(*args, **kw):
+    print("+", " ".join(str(a) for a in args), file=sys.stderr, flush=True)
+    return subprocess.run([str(a) for a in args], check=True, cwd=REPO, **kw)
+
+
+def data() -> None:
+    for split, (seed, n) in SETS.items():
+        out = RUN / split
+        run(*TIMECHAT, "synth", "-o", out, "-n", n, "--seed", seed, "--size", 64, "--split", split, "-j", 2,
+            stdout=subprocess.DEVNULL)
+    records = RUN / "train" / "timeit.jsonl"
+    if not records.is_file():
+        run(*TIMECHAT, "build-timeit", "--config", RUN / "train" / "sources.yaml", "--eval-prompts", "--shuffle",
+            "-o", records)
+    for split in ("val", "test"):
+        for task, (source, _) in TASKS.items():
+            gt = _gt(split, task)
+            if gt.is_file():
+                continue
+            if task == "highlight":  # the QVHighlights JSONL is itself the GT and the manifest
+                shutil.copy(next((RUN / split / "qvhighlights").glob("*.jsonl")), gt)
+                continue
+            run(*TIMECHAT, "build-timeit", "--config", RUN / split / "sources.yaml", "--sources", source,
+                "--eval-format", "-o", gt)
+
+
+def _gt(split: str, task: str) -> Path:
+    return RUN / split / (f"gt_{task}.jsonl" if task == "highlight" else f"gt_{task}.json")
+
+
+def corpus():
+    """Every text the model reads or writes: instructions, answers, prompts, frame messages."""
+    import yaml
+
+    from timechat_core.video.sampling import frame_texts, sample_indices, timestamp_message
+
+    with open(RUN / "train" / "timeit.jsonl", encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            for qa in rec["QA"]:
+                yield qa["q"]
+                yield qa["a"]
+    table = yaml.safe_load((REPO / "templates" / "infer" / "prompts.yaml").read_text())
+    yield table["system"]
+    for task in table["tasks"].values():
+        for v in task["variants"].values():
+            yield v["text"]
+    for vlen, fps in ((160, 8.0), (480, 8.0), (317, 8.0), (241, 6.0)):
+        msg = timestamp_message(sample_indices(vlen, 32), fps)
+        yield msg
+        yield from frame_texts(msg)
+
+
+def init() -> None:
+    import dataclasses
+
+    from timechat_core.model.config import TimeChatConfig
+    from timechat_core.model.folder import random_model, save_model_folder
+    from timechat_core.model.tokenizers import train_bert_vocab, train_llm_tokenizer
+
+    folder = RUN / "init"
+    if folder.is_dir():
+        return
+    texts = list(corpus())
+    tok = RUN / "tokenizer"
+    train_llm_tokenizer(texts, tok / "llm", vocab_size=512)
+    train_bert_vocab(texts, tok / "bert", vocab_size=400)
+    from timechat_core.model.processor import TimeChatProcessor
+
+    proc = TimeChatProcessor(tok / "llm", tok / "bert")
+    cfg = TimeChatConfig.preset("demo")
+    cfg = cfg.replace(llm=dataclasses.replace(cfg.llm, vocab_size=proc.image_token_id),
+                      qformer=dataclasses.replace(cfg.qformer, vocab_size=len(proc.bert)))
+    model, proc = random_model(cfg, tok / "llm", tok / "bert", seed=0)
+    save_model_folder(model, proc, folder)
+    print(f"initial model: {sum(p.numel() for p in model.parameters()):,} parameters, LLM vocab "
+          f"{cfg.llm.vocab_size}, Q-Former vocab {cfg.qformer.vocab_size}", file=sys.stderr)
+
+
+def train(*overrides: str) -> None:
+    run(*TIMECHAT, "train", "--config", REPO / "configs" / "train" / "demo.yaml", *overrides)
+
+
+def _score(model: Path, split: str, limit: int | None, tag: str) -> dict:
+    """Grounding R1/mIoU, highlight HIT@1/mAP, dense-captioning F1 of `model` on a synthetic split."""
+    out = RUN / "scores" / tag
+    out.mkdir(parents=True, exist_ok=True)
+    metrics = {}
+    for task, (_, eval_task) in TASKS.items():
+        gt = manifest = _gt(split, task)
+        if limit:
+            manifest = out / f"manifest_{task}{gt.suffix}"
+            _head(gt, manifest, limit)
+        pred = out / f"pred_{task}.jsonl"
+        run(*TIMECHAT, "infer", "--manifest", manifest, "--video-root", RUN / split / "videos", "-o", pred,
+            "--model", model, "--batch-size", 16, "--max-new-tokens", 160, stdout=subprocess.DEVNULL)
+        extra = ["--match-qids", "intersection"] if task == "highlight" else (["--sample"] if task == "grounding" else [])
+        res = run(*TIMECHAT, "eval", "--task", eval_task, "--pred", pred, "--gt", gt, *extra,
+                  capture_output=True, text=True)
+        metrics[task] = json.loads(res.stdout)
+    return metrics
+
+
+def _head(gt: Path, out: Path, n: int) -> None:
+    if gt.suffix == ".jsonl":
+        out.write_text("".join(gt.read_text().splitlines(keepends=True)[:n]))
+        return
+    data = json.loads(gt.read_text())
+    rows = data["annotations"] if isinstance(data, dict) else data
+    if rows and "segments" in rows[0]:  # dense captions: n videos
+        videos = list(dict.fromkeys(r["image_id"] for r in rows))[:n]
+        rows = [r for r in rows if r["image_id"] in set(videos)]
+    else:
+        rows = rows[:n]
+    out.write_text(json.dumps({"annotations": rows}))
+
+
+def headline(metrics: dict) -> dict:
+    """The numbers the model card reports, in percent."""
+    g, h, d = metrics["grounding"], metrics["highlight"]["brief"], metrics["dvc"]
+    return {"grounding": {k: round(g[k], 1) for k in ("R1@0.3", "R1@0.5", "R1@0.7", "mIoU")},
+            "highlight": {"HIT@1": round(h["HL-min-VeryGood-Hit1"], 1), "mAP": round(h["HL-min-VeryGood-mAP"], 1)},
+            "dvc": {"F1": round(100 * d["F1_Score"], 1), "CIDEr": round(100 * d["CIDER"], 1),
+                    "METEOR": round(100 * d["METEOR"], 1)}}
+
+
+def blind(split: str) -> dict:
+    b = json.loads((RUN / split / "blind_baselines.json").read_text())
+    return {"grounding": {"R1@0.5": round(b["grounding"]["fixed_window"]["R1@0.5"], 1),
+                          "R1@0.5 (best window per query template)": round(b["grounding"]["fixed_window_per_template"]["R1@0.5"], 1),
+                          "window": b["grounding"]["fixed_window"]["window"]},
+            "highlight": {"HIT@1": round(b["highlights"]["HL-min-VeryGood"]["HL-Hit1"], 1)},
+            "dvc": {"F1": round(b["dense_captioning"]["F1_Score"], 1), "segments": b["dense_captioning"]["segments"]}}
+
+
+def _rank(h: dict) -> float:
+    return (h["grounding"]["R1@0.5"] + h["highlight"]["HIT@1"] + h["dvc"]["F1"]) / 3
+
+
+def select() -> None:
+    """Every checkpoint on the validation seed; the best mean of R1@0.5, HIT@1 and F1 is picked."""
+    out = RUN / "selection.json"
+    done = json.loads(out.read_text()) if out.is_file() else {}
+    for ckpt in sorted((RUN / "train_run" / "checkpoints").glob("step_*")):
+        if ckpt.name in done or not (ckpt / "model" / "config.yaml").is_file():
+            continue
+        done[ckpt.name] = headline(_score(ckpt / "model", "val", MAX_VAL_ITEMS, f"val_{ckpt.name}"))
+        out.write_text(json.dumps(done, indent=1) + "\n")
+        print(ckpt.name, done[ckpt.name], file=sys.stderr, flush=True)
+    best = max(done, key=lambda k: _rank(done[k]))
+    (RUN / "picked").write_text(best + "\n")
+    print(f"picked {best}: {done[best]}", file=sys.stderr)
+
+
+def test() -> None:
+    best = (RUN / "picked").read_text().strip()
+    scores = {"checkpoint": best, "test": headline(_score(RUN / "train_run" / "checkpoints" / best / "model", "test",
+                                                          None, "test")),
+              "blind_baseline": blind("test"), "validation": json.loads((RUN / "selection.json").read_text())[best]}
+    (RUN / "scores.json").write_text(json.dumps(scores, indent=1) + "\n")
+    print(json.dumps(scores, indent=1))
+
+
+def ship() -> None:
+    best = (RUN / "picked").read_text().strip()
+    dest = REPO / "models" / "demo"
+    card = dest / "README.md"
+    kept = card.read_text() if card.is_file() else None
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(RUN / "train_run" / "checkpoints" / best / "model", dest)
+    if kept is not None:
+        card.write_text(kept)
+    size = sum(f.stat().st_size for f in dest.rglob("*") if f.is_file())
+    print(f"models/demo: {size / 1e6:.1f} MB from {best}", file=sys.stderr)
+
+
+def main() -> None:
+    steps = {"data": data, "init": init, "train": train, "select": select, "test": test, "ship": ship}
+    step = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if step == "all":
+        for fn in (data, init, train, select, test, ship):
+            fn()
+        return
+    if step not in steps:
+        sys.exit(f"unknown step {step!r}; choose from {', '.join(steps)} or all")
+    steps[step](*sys.argv[2:]) if step == "train" else steps[step]()
+
+
+if __name__ == "__main__":
+    main()
