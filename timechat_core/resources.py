@@ -14,13 +14,16 @@ from timechat_core.errors import TimechatError
 _PACKAGE = Path(__file__).resolve().parent
 
 
+def _folder(name: str, env: str) -> Path:
+    path = Path(os.environ[env]) if os.environ.get(env) else _PACKAGE.parent / name
+    if not path.is_dir():
+        raise TimechatError(f"{path}: {name} folder not found (set {env})")
+    return path
+
+
 def templates_dir() -> Path:
     """The folder holding the shipped templates."""
-    env = os.environ.get("TIMECHAT_TEMPLATES")
-    path = Path(env) if env else _PACKAGE.parent / "templates"
-    if not path.is_dir():
-        raise TimechatError(f"{path}: templates folder not found (set TIMECHAT_TEMPLATES)")
-    return path
+    return _folder("templates", "TIMECHAT_TEMPLATES")
 
 
 def template_path(*parts: str) -> Path:
@@ -33,11 +36,7 @@ def template_path(*parts: str) -> Path:
 
 def configs_dir() -> Path:
     """The folder holding the shipped YAML configs (`configs/model/*.yaml`, ...)."""
-    env = os.environ.get("TIMECHAT_CONFIGS")
-    path = Path(env) if env else _PACKAGE.parent / "configs"
-    if not path.is_dir():
-        raise TimechatError(f"{path}: configs folder not found (set TIMECHAT_CONFIGS)")
-    return path
+    return _folder("configs", "TIMECHAT_CONFIGS")
 
 
 def data_path(*parts: str) -> Path:

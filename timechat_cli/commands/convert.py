@@ -66,27 +66,7 @@ def convert(
 
 def resolve_config(config: str, overrides: list[str]):
     """A preset name, a YAML file or a fixture config.json, then KEY=VALUE overrides."""
-    import yaml
+    from timechat_core.configio import parse_overrides
+    from timechat_core.model.config import resolve_model_config
 
-    from timechat_core.errors import InputError
-    from timechat_core.model.config import TimeChatConfig, config_from_fixture, set_dotted
-
-    parsed = {}
-    for item in overrides:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise InputError(f"--set {item!r}: expected KEY=VALUE")
-        parsed[key] = yaml.safe_load(value)
-    path = Path(config)
-    if path.suffix == ".json":
-        cfg = config_from_fixture(path.parent)
-        if parsed:
-            base = cfg.to_dict()
-            for key, value in parsed.items():
-                set_dotted(base, key, value)
-            cfg = TimeChatConfig.from_dict(base, source=str(path))
-        return cfg
-    if path.suffix in (".yaml", ".yml"):
-        return TimeChatConfig.from_yaml(path, **parsed)
-    return TimeChatConfig.preset(config, **parsed)
-
+    return resolve_model_config(config, parse_overrides(overrides))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from timechat_core.configio import set_dotted
 from timechat_core.errors import InputError
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -192,15 +193,9 @@ class TimeChatConfig:
     @classmethod
     def from_yaml(cls, path: str | Path, **overrides: Any) -> "TimeChatConfig":
         """Load a YAML file; `overrides` are dotted keys (`llm.path=...`, `num_frames=32`)."""
-        import yaml
+        from timechat_core.configio import read_yaml_mapping
 
-        path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as e:
-            raise InputError(f"{path}: cannot read model config: {e}") from None
-        if not isinstance(data, dict):
-            raise InputError(f"{path}: a model config must be a mapping")
+        data = read_yaml_mapping(path, "model config")
         for key, value in overrides.items():
             set_dotted(data, key, value)
         return cls.from_dict(data, source=str(path))
@@ -220,11 +215,17 @@ class TimeChatConfig:
         return dataclasses.replace(self, **changes)
 
 
-def set_dotted(data: dict, key: str, value: Any) -> None:
-    parts = key.split(".")
-    for p in parts[:-1]:
-        data = data.setdefault(p, {})
-    data[parts[-1]] = value
+def resolve_model_config(name: str, overrides: dict | None = None) -> TimeChatConfig:
+    """A preset name, a YAML file or a conformance fixture's `config.json`, with dotted overrides."""
+    overrides = overrides or {}
+    if Path(name).suffix == ".json":
+        data = config_from_fixture(Path(name).parent).to_dict()
+        for key, value in overrides.items():
+            set_dotted(data, key, value)
+        return TimeChatConfig.from_dict(data, source=name)
+    if Path(name).suffix in (".yaml", ".yml"):
+        return TimeChatConfig.from_yaml(name, **overrides)
+    return TimeChatConfig.preset(name, **overrides)
 
 
 def _build(cls, data: dict, source: str, prefix: str):

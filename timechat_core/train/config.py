@@ -186,17 +186,11 @@ class TrainConfig:
     @classmethod
     def from_yaml(cls, path: str | Path, overrides: dict | None = None) -> "TrainConfig":
         """Load a YAML file, then apply dotted `overrides` (`optim.init_lr: 1e-4`)."""
-        import yaml
+        from timechat_core.configio import read_yaml_mapping, set_dotted
 
-        path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as e:
-            raise InputError(f"{path}: cannot read the training config: {e}") from None
-        if not isinstance(data, dict):
-            raise InputError(f"{path}: a training config must be a mapping")
+        data = read_yaml_mapping(path, "training config")
         for key, value in (overrides or {}).items():
-            _set_dotted(data, key, value)
+            set_dotted(data, key, value)
         return cls.from_dict(data, source=str(path))
 
     def replace(self, **changes: Any) -> "TrainConfig":
@@ -205,22 +199,10 @@ class TrainConfig:
 
 def resolve(config: str, overrides: list[str]) -> TrainConfig:
     """A preset name (`configs/train/NAME.yaml`) or a YAML path, then `key=value` overrides (YAML values)."""
-    import yaml
-
+    from timechat_core.configio import parse_overrides
     from timechat_core.resources import configs_dir
 
-    parsed, bad = {}, []
-    for item in overrides:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            bad.append(item)
-            continue
-        try:
-            parsed[key] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            parsed[key] = value
-    if bad:
-        raise InputError("overrides must be KEY=VALUE: " + ", ".join(repr(b) for b in bad))
+    parsed = parse_overrides(overrides)
     path = Path(config)
     if path.suffix not in (".yaml", ".yml"):
         path = configs_dir() / "train" / f"{config}.yaml"
@@ -369,14 +351,7 @@ def _type_name(kind) -> str:
     return getattr(kind, "__name__", None) or str(kind).replace("typing.", "")
 
 
-def _set_dotted(data: dict, key: str, value: Any) -> None:
-    parts = key.split(".")
-    for part in parts[:-1]:
-        nxt = data.get(part)
-        if not isinstance(nxt, dict):
-            nxt = data[part] = {}
-        data = nxt
-    data[parts[-1]] = value
+
 
 
 def _plain(value):

@@ -90,22 +90,10 @@ def resolve_precision(precision: str, device: torch.device) -> str:
 # -----------------------------------------------------------------------------------------------
 # the model
 # -----------------------------------------------------------------------------------------------
-def model_config(name: str, overrides: dict):
-    """A model preset name, a YAML file or a conformance fixture's config.json, with dotted overrides."""
-    from timechat_core.model.config import TimeChatConfig, config_from_fixture, set_dotted
-
-    if Path(name).suffix == ".json":
-        data = config_from_fixture(Path(name).parent).to_dict()
-        for key, value in overrides.items():
-            set_dotted(data, key, value)
-        return TimeChatConfig.from_dict(data, source=name)
-    if Path(name).suffix in (".yaml", ".yml"):
-        return TimeChatConfig.from_yaml(name, **overrides)
-    return TimeChatConfig.preset(name, **overrides)
-
-
 def build_model(cfg: TrainConfig, device: torch.device):
     """(model, processor) at the configured start, with the reference's trainable set."""
+    from timechat_core.model.config import resolve_model_config
+
     m = cfg.model
     llm_dtype = DTYPES[m.llm_dtype] if m.llm_dtype != "auto" else (
         torch.bfloat16 if device.type == "cuda" else torch.float32)
@@ -122,12 +110,12 @@ def build_model(cfg: TrainConfig, device: torch.device):
         r = m.reference
         files = ReferenceFiles(vit=r.vit, qformer=r.qformer, llm=r.llm, video_llama=r.video_llama,
                                checkpoint=r.checkpoint, bert=r.bert)
-        model, processor, _ = load_reference(files, model_config(m.config, overrides), dtype=llm_dtype,
+        model, processor, _ = load_reference(files, resolve_model_config(m.config, overrides), dtype=llm_dtype,
                                              device=str(device), trainable=True)
     else:
         from timechat_core.model.folder import random_model
 
-        model, processor = random_model(model_config(m.config, overrides), m.llama_tokenizer, seed=m.seed,
+        model, processor = random_model(resolve_model_config(m.config, overrides), m.llama_tokenizer, seed=m.seed,
                                         dtype=llm_dtype, trainable=True)
         model.place(device)
     processor.max_txt_len = cfg.data.max_txt_len

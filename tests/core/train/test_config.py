@@ -45,7 +45,7 @@ def test_overrides_are_yaml_values_with_dotted_keys():
     cfg = resolve("tiny", ["optim.init_lr=1e-4", "batch_size=2", "data.train=[a.json, b.jsonl]",
                            "model.overrides.lora.alpha=20", "optim.max_grad_norm=null"])
     assert cfg.optim.init_lr == 1e-4 and cfg.batch_size == 2 and cfg.data.train == ("a.json", "b.jsonl")
-    assert cfg.model.overrides == {"lora": {"alpha": 20}} and cfg.optim.max_grad_norm is None
+    assert cfg.model.overrides == {"train_llm": "full", "lora": {"alpha": 20}} and cfg.optim.max_grad_norm is None
 
 
 def test_unknown_keys_and_bad_values_are_reported_together():

@@ -175,3 +175,57 @@ def test_live_grounding_query_shows_text_status_and_frames(browser, ui_data, upl
     windows = js(browser, "return state.record.parsed.windows")
     assert len(browser.find_elements("css selector", "#track-pred .mark.window")) == len(windows)
     assert f'"status": "{status}"' in browser.find_element("id", "parsed").text
+
+
+@pytest.fixture(scope="module")
+def synth_data(tmp_path_factory):
+    """One held-out `timechat synth` video (the demo model's test seed) with its native annotations."""
+    from tests.conftest import run_cli
+
+    root = tmp_path_factory.mktemp("ui_synth") / "data"
+    r = run_cli("synth", "-o", str(root / "synth"), "-n", "1", "--seed", "2000", "--split", "test", "--size", "64")
+    assert r.returncode == 0, r.stderr[-1000:]
+    return root
+
+
+@pytest.fixture(scope="module")
+def demo_runner():
+    import torch
+
+    from timechat_core.infer.engine import Engine
+    from timechat_core.model.folder import load_model_folder
+    from timechat_core.model.generate import DecodingSettings
+    from timechat_core.resources import demo_model_dir
+    from timechat_core.ui.runner import Runner
+
+    model, proc = load_model_folder(demo_model_dir(), dtype=torch.float32)
+    model.eval()
+    engine = Engine(model, proc, DecodingSettings(max_new_tokens=64), num_frames=model.config.num_frames,
+                    prefetch=0, model_name="demo")
+    return Runner(engine)
+
+
+def test_live_grounding_with_the_demo_model(browser, synth_data, uploads, serve_app, demo_runner, tmp_path):
+    """The shipped demo model answers a grounding query on a held-out synthetic video: the predicted
+    window is drawn where its times say, and clicking it seeks the player to its start."""
+    url = serve_app(create_app(synth_data, uploads, demo_runner)).url
+    open_page(browser, url)
+    video = next((synth_data / "synth" / "videos").glob("*.mp4"))
+    select(browser, "video-select", f"data/synth/videos/{video.name}")
+    wait_for_metadata(browser)
+    entries = wait_for(lambda: [e for e in browser.find_elements("css selector", "#gt-list li:not(.muted)")
+                                if "visible" in e.text], what="GT list with a shape query")
+    entries[0].click()
+    browser.find_element("id", "run").click()
+    wait_for(lambda: browser.find_element("id", "status").text.startswith("answered"), timeout=90, what="answer")
+    windows = js(browser, "return state.record.parsed.windows")
+    assert js(browser, "return state.record.parse_status") == "ok" and len(windows) == 1
+    duration = js(browser, "return document.getElementById('player').duration")
+    mark = browser.find_element("css selector", "#track-pred .mark.window")
+    left, width = geometry(browser, mark)
+    assert left == pytest.approx(windows[0][0] / duration, abs=0.01)
+    assert width == pytest.approx((windows[0][1] - windows[0][0]) / duration, abs=0.01)
+    click_seeks_to(browser, mark, windows[0][0])
+    browser.save_screenshot(str(tmp_path / "demo.png"))
+    if os.environ.get("TIMECHAT_UI_DEMO_SCREENSHOT"):
+        shutil.copy(tmp_path / "demo.png", os.environ["TIMECHAT_UI_DEMO_SCREENSHOT"])
