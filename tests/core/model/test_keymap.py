@@ -106,3 +106,25 @@ def test_7b_trainable_parameter_count(meta_7b):
     assert sum(p.numel() for p in meta_7b.parameters() if p.requires_grad) == 241_392_384  # timechat.md §2.7
     set_trainable(meta_7b, False)
     assert not any(p.requires_grad for p in meta_7b.parameters())
+
+
+def test_a_trained_key_bias_is_dropped_exactly():
+    """Softmax is shift-invariant per query row, so EVA (no key bias) computes the same attention."""
+    import copy
+
+    from timechat_core.model.config import TimeChatConfig
+    from timechat_core.model.timechat import TimeChatModel
+
+    torch.manual_seed(0)
+    model = TimeChatModel(TimeChatConfig.preset("tiny")).eval()
+    pixels = torch.randn(2, 3, 28, 28)
+    with torch.no_grad():
+        bias = model.vision_model.encoder.layers[0].self_attn.qkv.bias
+        bias.normal_()  # a non-zero key part, as a trained ViT gets
+        before = model.vision_model(pixel_values=pixels).last_hidden_state
+        ref = to_reference({k: v for k, v in model.state_dict().items() if k.startswith("vision_model.")})
+        back = copy.deepcopy(model)
+        back.load_state_dict(to_timechat(ref).state_dict, strict=False)
+        assert not bool(back.vision_model.encoder.layers[0].self_attn.qkv.bias[48:96].any())
+        after = back.vision_model(pixel_values=pixels).last_hidden_state
+    assert (after - before).abs().max().item() < 1e-5
