@@ -25,7 +25,8 @@ RUN = REPO / "runs" / "demo"
 TIMECHAT = [sys.executable, "-m", "timechat_cli"]
 SETS = {"train": (0, 3000), "val": (1000, 150), "test": (2000, 250)}
 TASKS = {"grounding": ("charades", "tvg"), "dvc": ("youcook2", "dvc"), "highlight": ("qvhighlights", "vhd")}
-MAX_VAL_ITEMS = 120  # per task, to keep checkpoint selection short
+MAX_VAL_ITEMS = {"grounding": 150, "highlight": 120, "dvc": 60}  # keeps checkpoint selection short
+SELECT_LAST = 4  # checkpoints scored on the validation seed: the last four (steps 1500-3000)
 
 
 def run(*args, **kw):
@@ -111,21 +112,21 @@ def train(*overrides: str) -> None:
     run(*TIMECHAT, "train", "--config", REPO / "configs" / "train" / "demo.yaml", *overrides)
 
 
-def _score(model: Path, split: str, limit: int | None, tag: str) -> dict:
+def _score(model: Path, split: str, limits: dict | None, tag: str) -> dict:
     """Grounding R1/mIoU, highlight HIT@1/mAP, dense-captioning F1 of `model` on a synthetic split."""
     out = RUN / "scores" / tag
     out.mkdir(parents=True, exist_ok=True)
     metrics = {}
     for task, (_, eval_task) in TASKS.items():
         gt = manifest = _gt(split, task)
-        if limit:
+        if limits:
             manifest = out / f"manifest_{task}{gt.suffix}"
-            _head(gt, manifest, limit)
+            _head(gt, manifest, limits[task])
         pred = out / f"pred_{task}.jsonl"
         run(*TIMECHAT, "infer", "--manifest", manifest, "--video-root", RUN / split / "videos", "-o", pred,
             "--model", model, "--batch-size", 16, "--max-new-tokens", 160, stdout=subprocess.DEVNULL)
         extra = ["--match-qids", "intersection"] if task == "highlight" else (["--sample"] if task == "grounding" else [])
-        res = run(*TIMECHAT, "eval", "--task", eval_task, "--pred", pred, "--gt", gt, *extra,
+        res = run(*TIMECHAT, "eval", "--task", eval_task, "--pred", pred, "--gt", manifest, *extra,
                   capture_output=True, text=True)
         metrics[task] = json.loads(res.stdout)
     return metrics
@@ -171,7 +172,7 @@ def select() -> None:
     """Every checkpoint on the validation seed; the best mean of R1@0.5, HIT@1 and F1 is picked."""
     out = RUN / "selection.json"
     done = json.loads(out.read_text()) if out.is_file() else {}
-    for ckpt in sorted((RUN / "train_run" / "checkpoints").glob("step_*")):
+    for ckpt in sorted((RUN / "train_run" / "checkpoints").glob("step_*"))[-SELECT_LAST:]:
         if ckpt.name in done or not (ckpt / "model" / "config.yaml").is_file():
             continue
         done[ckpt.name] = headline(_score(ckpt / "model", "val", MAX_VAL_ITEMS, f"val_{ckpt.name}"))

@@ -37,8 +37,8 @@ def save_model_folder(model, processor, out_dir: str | Path, copy_llm: bool = Fa
                       provenance: dict | None = None) -> Path:
     """Write `model` (+ its tokenizers) as a model folder, atomically.
 
-    The LLaMA base is referenced by path unless `copy_llm` (or the model has no LLM folder, e.g. one
-    trained from scratch: then it is always saved).
+    The LLaMA base is referenced by path unless `copy_llm`; an LLM without a folder, or whose own
+    weights train (`train_llm: full`), is always saved from memory.
     """
     from safetensors.torch import save_file
 
@@ -52,8 +52,10 @@ def save_model_folder(model, processor, out_dir: str | Path, copy_llm: bool = Fa
     try:
         cfg = model.config
         llm = model.language_model
-        if copy_llm or not cfg.llm.path:  # a random or trained-from-scratch LLM has no folder to point at
-            _copy_llm(llm, cfg.llm.path, tmp / "llm")
+        # an LLM whose own weights were trained (or that never had a folder) is saved from memory
+        trained = cfg.train_llm == "full" or not cfg.llm.path
+        if copy_llm or trained:
+            _copy_llm(llm, None if trained else cfg.llm.path, tmp / "llm")
             cfg = cfg.replace(llm=dataclasses.replace(cfg.llm, path="llm"))
         elif cfg.llm.path:
             cfg = cfg.replace(llm=dataclasses.replace(cfg.llm, path=str(Path(cfg.llm.path).resolve())))
@@ -83,7 +85,8 @@ def save_model_folder(model, processor, out_dir: str | Path, copy_llm: bool = Fa
 
 
 def _copy_llm(llm, source: str | None, dest: Path) -> None:
-    """The LLaMA base without LoRA: its safetensors files copied as they are, else re-saved."""
+    """The LLaMA base without LoRA: the source's safetensors files copied as they are, else (no source,
+    or weights changed in memory) saved from memory."""
     src = Path(source) if source else None
     if src is not None and any(src.glob("*.safetensors")):
         dest.mkdir(parents=True)

@@ -60,3 +60,20 @@ def test_random_model_round_trips_with_its_llm(ref_tiny, tmp_path):
     assert set(a) == set(b) and all(torch.equal(a[k], b[k]) for k in a)
     with pytest.raises(InputError, match="llm.vocab_size"):
         random_model(TimeChatConfig.preset("tiny", **{"llm.vocab_size": 800}), ref_tiny / "llama-2-7b-chat-hf")
+
+
+def test_a_trained_llm_is_saved_from_memory(ref_tiny, tmp_path):
+    """train_llm: full changes the LLM's own weights: a folder must hold them, not point at the start."""
+    from timechat_core.model.config import TimeChatConfig
+    from timechat_core.model.folder import random_model
+
+    cfg = TimeChatConfig.preset("tiny").replace(train_llm="full")
+    model, proc = random_model(cfg, ref_tiny / "llama-2-7b-chat-hf", seed=1)
+    start = save_model_folder(model, proc, tmp_path / "start")
+    model, proc = load_model_folder(start, dtype=torch.float32, trainable=True)
+    with torch.no_grad():
+        model.language_model.get_input_embeddings().weight.add_(1.0)  # "training"
+    out = save_model_folder(model, proc, tmp_path / "trained")
+    loaded, _ = load_model_folder(out, dtype=torch.float32)
+    a, b = model.state_dict(), loaded.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
