@@ -40,8 +40,13 @@ def test_batched_answers_equal_the_reference(ref_model, prepared, fixture_inputs
     settings = DecodingSettings(max_new_tokens=20, do_sample=mode == "sampled", seed=42)
     engine = Engine(model, processor, settings, num_frames=8, batch_size=2)
     assert [p.prompt for p in prepared] == [v["final_prompt_string"] for v in fixture_inputs["videos"]]
-    torch.set_num_threads(1)
-    assert engine.generate(prepared) == expected["llm_variants"]["fp32"][mode]["answer_texts"]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the fixture was made; restored for the tests after this one
+    try:
+        answers = engine.generate(prepared)
+    finally:
+        torch.set_num_threads(threads)
+    assert answers == expected["llm_variants"]["fp32"][mode]["answer_texts"]
 
 
 def test_record_fields(ref_model, prepared):

@@ -13,8 +13,12 @@ from timechat_core.model.reference_check import check_reference
 
 @pytest.fixture(scope="module")
 def report(ref_tiny):
-    torch.set_num_threads(1)
-    return check_reference(ref_tiny)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the fixture was made with 1 thread; restored so later tests keep the default
+    try:
+        return check_reference(ref_tiny)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_every_required_stage_within_tolerance(report):
