@@ -88,6 +88,16 @@ def main() -> None:
         plot(rec_, OUT / f"timeline_{name}.png", ground_truth=truth)
     print(f"\nTimelines (prediction in blue over the ground truth in green): "
           f"{', '.join(str((OUT / f'timeline_{n}.png').relative_to(REPO)) for n in ('grounding', 'dvc', 'highlight'))}")
+    from timechat_core.resources import demo_model_dir
+
+    scores = demo_model_dir() / "scores.json"
+    if scores.is_file():
+        s = json.loads(scores.read_text())
+        t, b = s["test"], s["blind_baseline"]
+        print(f"\nThe demo model on 250 held-out videos (models/demo/README.md): grounding R1@0.5 "
+              f"{t['grounding']['R1@0.5']} (video-blind answer {b['grounding']['R1@0.5']}), highlights HIT@1 "
+              f"{t['highlight']['HIT@1']} ({b['highlight']['HIT@1']}), dense captioning F1 {t['dvc']['F1']} "
+              f"({b['dvc']['F1']}). Compare its answers above with the ground truth accordingly.")
 
 
 if __name__ == "__main__":
