@@ -485,6 +485,9 @@ class Trainer:
 
     def close(self) -> None:
         if self.env.distributed and torch.distributed.is_initialized():
+            # every rank leaves together: a rank tearing gloo down while another is still in its last
+            # collective aborted the process at exit ("terminate called without an active exception")
+            torch.distributed.barrier()
             torch.distributed.destroy_process_group()
 
 
