@@ -60,7 +60,8 @@ class Engine:
         self.backend = backend
         self.transcripts = transcripts
         self.model_name = model_name
-        self.system = system_prompt()
+        self.prompts = model.config.prompts
+        self.system = system_prompt() if self.prompts.eval_system is None else self.prompts.eval_system
 
     # -- preparation (runs in worker threads) ---------------------------------------------------
     def prepare(self, item: Item) -> Prepared:
@@ -70,7 +71,8 @@ class Engine:
 
         t0 = time.perf_counter()
         try:
-            prompt = build_prompt(item.task, item.query, variant=item.variant, dataset=item.dataset, custom=item.prompt)
+            prompt = build_prompt(item.task, item.query, variant=item.variant or self.prompts.variants.get(item.task),
+                                  dataset=item.dataset, custom=item.prompt)
             instruction = prompt.text
             if self.transcripts is not None:
                 instruction = inject_asr(instruction, self.transcripts(item))
@@ -78,7 +80,8 @@ class Engine:
                                  backend=self.backend)
         except (TimechatError, ValueError, OSError) as e:
             return Prepared(item, error=str(e), decode_s=time.perf_counter() - t0)
-        return Prepared(item, frames, instruction, eval_prompt(frames.message, instruction, self.system),
+        msg = frames.message if self.prompts.frame_time_message else ""
+        return Prepared(item, frames, instruction, eval_prompt(msg, instruction, self.system),
                         decode_s=time.perf_counter() - t0)
 
     def _prepared(self, items: list[Item]) -> Iterator[Prepared]:

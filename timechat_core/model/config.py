@@ -97,6 +97,24 @@ class LLMConfig:
 
 
 @dataclass(frozen=True)
+class PromptSettings:
+    """How the LLM prompt is built around the instruction, in training and in `timechat infer`.
+
+    The defaults are TimeChat's; a model trained otherwise (the demo model) records its own here, so
+    that inference asks it the way it was trained.
+    """
+
+    frame_time_message: bool = True
+    """TimeChat's "The video contains N frames sampled at t1, ..., tN seconds." before the instruction.
+    False: the frame times reach the LLM only through the image Q-Former's timestamp text."""
+    eval_system: str | None = None
+    """System prompt at inference; None: TimeChat's evaluation system prompt (training always uses " ")."""
+    variants: dict[str, str] = field(default_factory=dict)
+    """Prompt variant per task at inference (`templates/infer/prompts.yaml`) when the request names
+    none; a task not listed uses the table's default."""
+
+
+@dataclass(frozen=True)
 class LoraSettings:
     """peft LoRA on the LLM's attention projections (the reference hard-codes r and dropout)."""
 
@@ -142,6 +160,7 @@ class TimeChatConfig:
     """LLM attention kernel: "eager" (bit-exact with the reference in bf16) or "sdpa"."""
     image_mean: tuple[float, float, float] = CLIP_MEAN
     image_std: tuple[float, float, float] = CLIP_STD
+    prompts: PromptSettings = field(default_factory=PromptSettings)
 
     def __post_init__(self):
         problems = []
@@ -161,6 +180,12 @@ class TimeChatConfig:
             problems.append(f"attn_implementation must be eager or sdpa, not {self.attn_implementation!r}")
         if self.video_qformer.hidden_size != self.qformer.hidden_size:
             problems.append("video_qformer.hidden_size must equal qformer.hidden_size")
+        if self.prompts.variants:
+            from timechat_core.infer.prompts import prompt_table
+
+            table = prompt_table()["tasks"]
+            problems += [f"prompts.variants: task {t!r} has no variant {v!r}" for t, v in self.prompts.variants.items()
+                         if v not in table.get(t, {}).get("variants", {})]
         if problems:
             raise InputError("invalid model config: " + "; ".join(problems))
 
@@ -268,6 +293,7 @@ _NESTED = {
     (TimeChatConfig, "video_qformer"): VideoQFormerConfig,
     (TimeChatConfig, "llm"): LLMConfig,
     (TimeChatConfig, "lora"): LoraSettings,
+    (TimeChatConfig, "prompts"): PromptSettings,
 }
 
 

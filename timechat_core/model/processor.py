@@ -50,8 +50,12 @@ def llama2_prompt(turns: Sequence[tuple[str, str | None]], system: str) -> str:
 
 
 def eval_prompt(msg: str, prompt: str, system: str = EVAL_SYSTEM) -> str:
-    """The evaluation prompt string; `msg` ends with a space, so two spaces precede `prompt`."""
-    return llama2_prompt([(f"<Video>{IMAGE_TOKEN}</Video> " + msg + " " + prompt, None)], system)
+    """The evaluation prompt string; `msg` ends with a space, so two spaces precede `prompt`.
+
+    An empty `msg` (a model trained without the frame-time message) gives "</Video> " + prompt, as
+    `training_conversation` does.
+    """
+    return llama2_prompt([(f"<Video>{IMAGE_TOKEN}</Video> " + (msg + " " if msg else "") + prompt, None)], system)
 
 
 def training_conversation(qa: Sequence[tuple[str, str]], msg: str, num_video_tokens: int,

@@ -87,6 +87,10 @@ class DataConfig:
     """Video decoder: auto, decord, pyav."""
     num_workers: int = 0
     """DataLoader worker processes per rank (the reference uses 6)."""
+    cache_frames: bool = False
+    """Decode each video once (all its frames, at the model's image size), keep them in memory and draw
+    every later sample's frames from there: the same frames as decoding again, for small datasets
+    trained for many epochs (the demo model). Memory per worker: the videos' frames x size^2 x 3 bytes."""
     shuffle: bool = True
     max_txt_len: int = 2048
     """LLM token truncation of a conversation."""

@@ -20,6 +20,7 @@ the skip is reported with the batch.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -181,6 +182,8 @@ class TrainDataset(torch.utils.data.Dataset):
         self.size = model_config.vision.image_size
         self.video_root = Path(data.video_root) if data.video_root else None
         self._asr = None
+        self._frames: dict = {}
+        """Path -> every decoded frame of the video (`data.cache_frames`)."""
         if data.asr_dir:
             from timechat_core.timeit.build import _AsrLookup  # the lookup build-timeit uses
 
@@ -219,8 +222,11 @@ class TrainDataset(torch.utils.data.Dataset):
 
         rec = self.records[index]
         seed = sample_seed(self.seed, epoch, index)
-        sampled = load_frames(self.video_path(rec), self.num_frames, self.size, strategy="rand", seed=seed,
-                              backend=self.data.backend)
+        if self.data.cache_frames:
+            sampled = self._cached_frames(self.video_path(rec), seed)
+        else:
+            sampled = load_frames(self.video_path(rec), self.num_frames, self.size, strategy="rand", seed=seed,
+                                  backend=self.data.backend)
         frames = torch.from_numpy(sampled.frames)
         if self.data.augment:
             gen = torch.Generator().manual_seed(seed)
@@ -233,8 +239,23 @@ class TrainDataset(torch.utils.data.Dataset):
             segments = self._asr.segments(rec.video, "")
             qa = [(inject_asr(q, segments, mode=self.data.asr_mode), a) for q, a in qa]
         n_video = self.model_config.num_video_tokens(len(sampled.indices))
-        conversation = training_conversation(qa, sampled.message, n_video)
+        msg = sampled.message if self.model_config.prompts.frame_time_message else ""
+        conversation = training_conversation(qa, msg, n_video)
         return Sample(index, pixel_values, conversation, frame_texts(sampled.message))
+
+
+    def _cached_frames(self, path: Path, seed: int):
+        """`load_frames(path, ..., "rand", seed)` drawn from the video's decoded frames (decoded once)."""
+        from timechat_core.video.frames import load_frames
+        from timechat_core.video.sampling import frame_timestamps, sample_indices, timestamp_message
+
+        full = self._frames.get(path)
+        if full is None:  # every frame: uniform sampling of vlen frames out of vlen
+            full = self._frames[path] = load_frames(path, 2 ** 31 - 1, self.size, "uniform", backend=self.data.backend)
+        indices = [int(i) for i in sample_indices(full.vlen, self.num_frames, "rand", seed)]
+        return dataclasses.replace(full, frames=full.frames[indices], indices=indices,
+                                   timestamps=frame_timestamps(indices, full.fps),
+                                   message=timestamp_message(indices, full.fps))
 
 
 @dataclass

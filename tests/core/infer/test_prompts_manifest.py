@@ -62,3 +62,18 @@ def test_shards():
         parse_shard("4/4")
     with pytest.raises(InputError):
         parse_shard("x")
+
+
+def test_timeit_variants_are_the_training_instructions():
+    """The `timeit` variants are TimeIT instructions filled as build-timeit fills them (query in quotes)."""
+    from timechat_core.resources import template_path
+
+    def template(name, key):
+        return json.loads(template_path("timeit", f"{name}.json").read_text())[key]
+
+    q = "the red circle is visible"
+    assert build_prompt("grounding", q + ".", variant="timeit").text == \
+        template("video_grounding_prompts", "0").replace("<query_placeholder>", f"'{q}'")
+    assert build_prompt("highlight", q, variant="timeit").text == \
+        template("highlight_prompts", "1").replace("<query_placeholder>", f"'{q}'")
+    assert build_prompt("dvc", variant="timeit").text == template("dvc_prompts", "1")

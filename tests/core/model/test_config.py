@@ -45,3 +45,17 @@ def test_invalid_values_are_refused():
         TimeChatConfig(window_size=32, window_stride=16)
     with pytest.raises(InputError, match="unknown model preset"):
         TimeChatConfig.preset("nope")
+
+
+def test_prompt_settings_round_trip_and_are_checked(tmp_path):
+    from timechat_core.model.config import PromptSettings
+
+    cfg = TimeChatConfig.preset("demo")
+    assert cfg.prompts == PromptSettings(frame_time_message=False, eval_system=" ",
+                                         variants={"grounding": "timeit", "dvc": "timeit", "highlight": "timeit"})
+    assert TimeChatConfig().prompts == PromptSettings()  # TimeChat's: the frame message, the eval system prompt
+    path = tmp_path / "c.yaml"
+    path.write_text(cfg.to_yaml())
+    assert TimeChatConfig.from_yaml(path) == cfg
+    with pytest.raises(InputError, match="task 'dvc' has no variant 'short'"):
+        TimeChatConfig(prompts=PromptSettings(variants={"dvc": "short"}))

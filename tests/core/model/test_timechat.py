@@ -143,3 +143,15 @@ def test_from_scratch_training_switches(ref_tiny):
     trained = {n.split(".")[0] for n, p in frozen_llm.named_parameters() if p.requires_grad}
     assert trained == {"qformer", "query_tokens", "frame_position_embedding", "video_qformer", "video_query_tokens",
                        "language_projection"}
+
+
+def test_eval_prompt_without_frame_message_is_the_training_prefix():
+    """A model trained without the frame-time message is asked with exactly its training prefix."""
+    from timechat_core.model.processor import IMAGE_TOKEN, TRAIN_SYSTEM, eval_prompt, training_conversation
+
+    q, a = "Localize 'the red circle'.", "The given query happens in 1.0 - 2.0 seconds."
+    train = training_conversation([(q, a)], "", 4)
+    ask = eval_prompt("", q, TRAIN_SYSTEM).replace(IMAGE_TOKEN, IMAGE_TOKEN * 4)
+    assert train == ask + " " + a + " </s>"
+    msg = "The video contains 2 frames sampled at 0.0, 1.0 seconds. "
+    assert eval_prompt(msg, q).count(msg + " " + q) == 1  # the reference's two spaces are kept

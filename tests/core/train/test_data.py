@@ -167,3 +167,35 @@ def test_videos_of_different_lengths_are_encoded_separately(tiny_data, tiny_mode
     (l_both, _), (l0, n0), (l1, n1) = loss_and_tokens(both), loss_and_tokens(alone[0]), loss_and_tokens(alone[1])
     assert l_both == pytest.approx((l0 * n0 + l1 * n1) / (n0 + n1), abs=1e-5)
     model.train()
+
+
+def test_cached_frames_are_the_frames_decoding_gives(tiny_data, tiny_model):
+    """`cache_frames` decodes a video once and draws every epoch's frames from it: the same samples."""
+    model, _ = tiny_model
+    plain, cached = _dataset(tiny_data, model), _dataset(tiny_data, model, cache_frames=True)
+    for key in ((0, 3), (1, 3), (2, 5), (0, 0)):
+        a, b = plain[key], cached[key]
+        assert torch.equal(a.pixel_values, b.pixel_values), key
+        assert a.conversation == b.conversation and a.frame_texts == b.frame_texts
+    assert len(cached._frames) == 3  # videos 0, 3 and 5, each decoded once
+    full = cached._frames[cached.video_path(cached.records[3])]
+    assert full.frames.shape[0] == full.vlen > 8
+
+
+def test_no_frame_time_message_leaves_only_the_qformer_text(tiny_data, tiny_model):
+    """`prompts.frame_time_message: false`: the instruction follows </Video> directly; the Q-Former
+    still reads every frame's time."""
+    from timechat_core.model.config import PromptSettings
+
+    model, _ = tiny_model
+    cfg = model.config.replace(prompts=PromptSettings(frame_time_message=False))
+    from timechat_core.train.config import DataConfig
+
+    data = DataConfig(train=(str(tiny_data),), video_root=str(tiny_data.parent))
+    with_msg = _dataset(tiny_data, model)[(0, 3)]
+    ds = TrainDataset(read_records(data.train), cfg, data, seed=42)
+    s = ds[(0, 3)]
+    q, a = ds.records[3].qa[0]
+    assert s.conversation.endswith("</Video> " + q + " [/INST] " + a + " </s>")
+    assert "The video contains" not in s.conversation
+    assert s.frame_texts == with_msg.frame_texts and torch.equal(s.pixel_values, with_msg.pixel_values)
