@@ -241,6 +241,7 @@ class Trainer:
 
         records = read_records(cfg.data.train)
         self.model, self.processor = build_model(cfg, self.env.device)
+        self._check_timestamp_tokenizer()
         self.dataset = TrainDataset(records, self.model.config, cfg.data, cfg.seed)
         self.batches = Batches(len(records), cfg.batch_size, self.env.world, self.env.rank, cfg.seed, cfg.data.shuffle)
         self.iters_per_epoch = cfg.iters_per_epoch or self.batches.per_epoch
@@ -266,6 +267,20 @@ class Trainer:
         if rank0:
             self._write_config()
         self.tb = self._tensorboard() if rank0 and cfg.tensorboard else None
+
+    def _check_timestamp_tokenizer(self) -> None:
+        """The reference trains the image Q-Former on LLaMA ids of "This frame is sampled at t second." and
+        evaluates it on BERT ids; say so, and refuse LLaMA ids the Q-Former's embedding cannot hold."""
+        config = self.model.config
+        if config.train_timestamp_tokenizer != "llama" or not config.timestamp_text:
+            return
+        ids = self.processor.llama("This frame is sampled at 123.4 second.", add_special_tokens=False).input_ids
+        if max(ids) >= config.qformer.vocab_size:
+            raise InputError(f"train_timestamp_tokenizer: llama gives the image Q-Former LLaMA token ids up to "
+                             f"{max(ids)}, beyond its vocabulary of {config.qformer.vocab_size}: set "
+                             f"train_timestamp_tokenizer: bert in the model config")
+        self.log("note: the image Q-Former reads LLaMA token ids of the timestamp text in training and BERT ids at "
+                 "inference, as the reference does (train_timestamp_tokenizer: bert makes them agree)")
 
     # -- precision ------------------------------------------------------------------------------
     def _autocast(self):

@@ -115,3 +115,38 @@ def test_without_dropout_training_mode_is_deterministic(tiny_data):
     a, b = loss(), loss()
     model.eval()
     assert a == b == loss()
+
+
+def test_llama_timestamp_ids_must_fit_the_qformer_vocabulary(tiny_data, tmp_path):
+    """The reference's quirk (LLaMA ids into the image Q-Former in training) is noted; ids the Q-Former's
+    embedding cannot hold (a small locally trained BERT vocabulary) are refused before any step."""
+    import dataclasses
+
+    from tests.core.train.conftest import TOKENIZER
+    from timechat_core.errors import InputError
+    from timechat_core.model.config import TimeChatConfig
+    from timechat_core.model.folder import random_model, save_model_folder
+    from timechat_core.model.tokenizers import train_bert_vocab
+    from timechat_core.train.loop import Trainer
+    from timechat_core.video.sampling import frame_texts, timestamp_message
+
+    notes = []
+    Trainer(resolve("tiny", tiny_overrides(tiny_data, tmp_path / "a")), log=notes.append)
+    assert any("LLaMA token ids of the timestamp text in training and BERT ids at inference" in n for n in notes)
+
+    bert = train_bert_vocab(frame_texts(timestamp_message(list(range(100)), 10.0)), tmp_path / "bert_vocab", vocab_size=120)
+    from timechat_core.model.processor import TimeChatProcessor
+
+    n_bert = len(TimeChatProcessor(TOKENIZER, bert).bert)  # with the [DEC] token the processor adds
+    cfg = TimeChatConfig.preset("tiny")
+    for tokenizer, ok in (("llama", False), ("bert", True)):
+        c = cfg.replace(qformer=dataclasses.replace(cfg.qformer, vocab_size=n_bert), train_timestamp_tokenizer=tokenizer)
+        model, proc = random_model(c, TOKENIZER, bert, seed=0)
+        save_model_folder(model, proc, tmp_path / tokenizer)
+        run = resolve("tiny", tiny_overrides(tiny_data, tmp_path / f"out_{tokenizer}", "model.init=folder",
+                                             f"model.folder={tmp_path / tokenizer}"))
+        if ok:
+            Trainer(run)
+            continue
+        with pytest.raises(InputError, match=f"beyond its vocabulary of {n_bert}: set train_timestamp_tokenizer: bert"):
+            Trainer(run)
