@@ -33,7 +33,7 @@ def heldout(tmp_path_factory):
 def score(root, task, manifest, eval_task, *extra):
     pred = root / f"pred_{task}.jsonl"
     r = run_cli("infer", "--manifest", str(manifest), "--video-root", str(root / "videos"), "-o", str(pred),
-                "--batch-size", "16", "--max-new-tokens", "160")
+                "--batch-size", "16", "--max-new-tokens", "256")
     assert r.returncode == 0, r.stderr[-1500:]
     assert "using the demo model" in r.stderr
     r = run_cli("eval", "--task", eval_task, "--pred", str(pred), "--gt", str(manifest), *extra)
@@ -41,25 +41,41 @@ def score(root, task, manifest, eval_task, *extra):
     return json.loads(r.stdout)
 
 
-def test_default_model_answers_a_heldout_set_end_to_end(heldout):
-    """With no --model the demo model answers; every answer parses (it has learned the formats).
-
-    Whether it beats the video-blind answers is measured on 250 videos in models/demo/README.md (this
-    model does not yet: see its card), not asserted here.
-    """
-    import collections
-
+@pytest.fixture(scope="module")
+def measured(heldout):
+    """The default model's scores on the held-out set, next to the best video-blind answers of the same set."""
     blind = json.loads((heldout / "blind_baselines.json").read_text())
     g = score(heldout, "grounding", heldout / "gt_grounding.json", "tvg")
     h = score(heldout, "highlight", next((heldout / "qvhighlights").glob("*.jsonl")), "vhd", "--match-qids",
               "intersection")["brief"]
     d = score(heldout, "dvc", heldout / "gt_dvc.json", "dvc")
+    model = {"R1@0.5": g["R1@0.5"], "HIT@1": h["HL-min-VeryGood-Hit1"], "F1": 100 * d["F1_Score"]}
+    base = {"R1@0.5": blind["grounding"]["fixed_window"]["R1@0.5"],
+            "HIT@1": blind["highlights"]["HL-min-VeryGood"]["HL-Hit1"], "F1": blind["dense_captioning"]["F1_Score"]}
+    print(json.dumps({"model": model, "blind": base}))
+    return g, model, base
+
+
+def test_default_model_answers_a_heldout_set_end_to_end(heldout, measured):
+    """With no --model the demo model answers; every answer parses (it has learned the formats)."""
+    import collections
+
+    g, _, _ = measured
     for task in ("grounding", "highlight", "dvc"):
         rows = [json.loads(line) for line in (heldout / f"pred_{task}.jsonl").read_text().splitlines()]
         status = collections.Counter(r["parse_status"] for r in rows)
         assert status["ok"] >= 0.95 * len(rows), (task, status)
-    assert g["num_queries"] > 50 and 0 <= g["R1@0.5"] <= 100 and 0 <= d["F1_Score"] <= 1
-    print(json.dumps({"model": {"R1@0.5": g["R1@0.5"], "HIT@1": h["HL-min-VeryGood-Hit1"], "F1": 100 * d["F1_Score"]},
-                      "blind": {"R1@0.5": blind["grounding"]["fixed_window"]["R1@0.5"],
-                                "HIT@1": blind["highlights"]["HL-min-VeryGood"]["HL-Hit1"],
-                                "F1": blind["dense_captioning"]["F1_Score"]}}))
+    assert g["num_queries"] > 50
+
+
+# Lower bars than the project's targets (models/demo/README.md, 250 videos): points above the best
+# video-blind answer of the same 20 videos.
+BARS = {"R1@0.5": 10, "HIT@1": 5, "F1": 5}
+
+
+@pytest.mark.xfail(strict=True, reason="the shipped demo model does not beat the video-blind answers yet "
+                                       "(models/demo/README.md); strict: a model that does makes this pass")
+def test_default_model_beats_the_video_blind_answers(measured):
+    _, model, base = measured
+    for k, bar in BARS.items():
+        assert model[k] >= base[k] + bar, (k, model[k], base[k])
