@@ -243,7 +243,6 @@ class TrainDataset(torch.utils.data.Dataset):
         conversation = training_conversation(qa, msg, n_video)
         return Sample(index, pixel_values, conversation, frame_texts(sampled.message))
 
-
     def _cached_frames(self, path: Path, seed: int):
         """`load_frames(path, ..., "rand", seed)` drawn from the video's decoded frames (decoded once)."""
         from timechat_core.video.frames import load_frames
