@@ -204,6 +204,8 @@ def test() -> None:
 
 def ship() -> None:
     """models/demo/ = the picked checkpoint's model folder + the model card (README.md) with its scores."""
+    import yaml
+
     best = (RUN / "picked").read_text().strip()
     dest = REPO / "models" / "demo"
     if dest.exists():
@@ -211,7 +213,8 @@ def ship() -> None:
     shutil.copytree(RUN / "train_run" / "checkpoints" / best / "model", dest)
     scores = json.loads((RUN / "scores.json").read_text())
     train_metrics = [json.loads(line) for line in (RUN / "train_run" / "metrics.jsonl").read_text().splitlines()]
-    (dest / "README.md").write_text(card(scores, train_metrics, json.loads((RUN / "selection.json").read_text())))
+    (dest / "README.md").write_text(card(scores, train_metrics, json.loads((RUN / "selection.json").read_text()),
+                                         yaml.safe_load((dest / "config.yaml").read_text())))
     (dest / "scores.json").write_text(json.dumps(scores, indent=1) + "\n")
     size = sum(f.stat().st_size for f in dest.rglob("*") if f.is_file())
     print(f"models/demo: {size / 1e6:.1f} MB from {best}", file=sys.stderr)
@@ -250,13 +253,11 @@ def _count(path: Path) -> int:
         return sum(1 for _ in f)
 
 
-def card(scores: dict, train_metrics: list[dict], selection: dict) -> str:
-    """The model card, from the measured numbers only."""
+def card(scores: dict, train_metrics: list[dict], selection: dict, cfg: dict) -> str:
+    """The model card, from the measured numbers only (`cfg`: the shipped model's config.yaml)."""
     import yaml
 
     recipe = yaml.safe_load((REPO / "configs" / "train" / "demo.yaml").read_text())
-    best = (RUN / "picked").read_text().strip()
-    cfg = yaml.safe_load((RUN / "train_run" / "checkpoints" / best / "model" / "config.yaml").read_text())
     t, b = scores["test"], scores["blind_baseline"]
     g, h, d = t["grounding"], t["highlight"], t["dvc"]
     elapsed = train_metrics[-1]["time"] - train_metrics[0]["time"]

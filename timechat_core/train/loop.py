@@ -274,7 +274,8 @@ class Trainer:
         config = self.model.config
         if config.train_timestamp_tokenizer != "llama" or not config.timestamp_text:
             return
-        ids = self.processor.llama("This frame is sampled at 123.4 second.", add_special_tokens=False).input_ids
+        ids = self.processor.llama("This frame is sampled at 1234567890.5 second.",  # every digit
+                                  add_special_tokens=False).input_ids
         if max(ids) >= config.qformer.vocab_size:
             raise InputError(f"train_timestamp_tokenizer: llama gives the image Q-Former LLaMA token ids up to "
                              f"{max(ids)}, beyond its vocabulary of {config.qformer.vocab_size}: set "

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.conftest import one_thread
 from timechat_core.infer.engine import Engine, Prepared
 from timechat_core.infer.manifest import Item
 from timechat_core.model.generate import DecodingSettings
@@ -40,12 +41,8 @@ def test_batched_answers_equal_the_reference(ref_model, prepared, fixture_inputs
     settings = DecodingSettings(max_new_tokens=20, do_sample=mode == "sampled", seed=42)
     engine = Engine(model, processor, settings, num_frames=8, batch_size=2)
     assert [p.prompt for p in prepared] == [v["final_prompt_string"] for v in fixture_inputs["videos"]]
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # as the fixture was made; restored for the tests after this one
-    try:
+    with one_thread():
         answers = engine.generate(prepared)
-    finally:
-        torch.set_num_threads(threads)
     assert answers == expected["llm_variants"]["fp32"][mode]["answer_texts"]
 
 
@@ -56,3 +53,21 @@ def test_record_fields(ref_model, prepared):
     assert rec["parsed"]["windows"] == [[24.3, 30.4]] and rec["parse_status"] == "ok"
     assert rec["duration"] == round(2995 / 29.97, 3) and rec["frames"]["timestamps"][1] == 12.5
     assert rec["decoding"] == DecodingSettings(max_new_tokens=5).to_dict() and rec["model"] == "fixture"
+
+
+def test_a_model_is_asked_the_way_its_config_says(media):
+    """The demo model's `prompts` (no frame message, system " ", `timeit` variants) shape the prompt;
+    a request naming a variant still gets it."""
+    from timechat_core.infer.prompts import build_prompt
+    from timechat_core.model.folder import load_model_folder
+    from timechat_core.resources import demo_model_dir
+
+    model, processor = load_model_folder(demo_model_dir(), dtype=torch.float32)
+    engine = Engine(model, processor, DecodingSettings(max_new_tokens=5), num_frames=model.config.num_frames)
+    video = media.video("engine_prompts.mp4", width=64, height=64, duration=3, audio=False)
+    p = engine.prepare(Item(0, 0, video.name, video, "highlight", query="the red circle is visible"))
+    assert p.error is None and p.frames.message.startswith("The video contains")
+    text = build_prompt("highlight", "the red circle is visible", variant="timeit").text
+    assert p.instruction == text and p.prompt == eval_prompt("", text, " ")
+    p = engine.prepare(Item(0, 0, video.name, video, "highlight", query="a dog", variant="qvhighlights"))
+    assert p.instruction == build_prompt("highlight", "a dog").text

@@ -8,17 +8,14 @@ import pytest
 import torch
 
 from timechat_core.model.convert_lavis import CheckpointError, ReferenceFiles, load_reference
+from tests.conftest import one_thread
 from timechat_core.model.reference_check import check_reference
 
 
 @pytest.fixture(scope="module")
 def report(ref_tiny):
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the fixture was made with 1 thread; restored so later tests keep the default
-    try:
+    with one_thread():
         return check_reference(ref_tiny)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def test_every_required_stage_within_tolerance(report):
