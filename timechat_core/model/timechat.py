@@ -40,6 +40,9 @@ def _vision_config(cfg: TimeChatConfig):
         hidden_size=v.hidden_size, intermediate_size=v.intermediate_size, num_hidden_layers=v.num_hidden_layers,
         num_attention_heads=v.num_attention_heads, image_size=v.image_size, patch_size=v.patch_size,
         layer_norm_eps=v.layer_norm_eps, qkv_bias=True, hidden_act="gelu", attention_dropout=0.0,
+        # transformers' default for this config is 1e-10 (BLIP-2 always loads a pretrained ViT): a ViT trained
+        # from scratch would start with all-zero weights and barely learn; EVA/ViT's usual 0.02 instead
+        initializer_range=0.02,
     )
 
 

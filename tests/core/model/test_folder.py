@@ -62,6 +62,21 @@ def test_random_model_round_trips_with_its_llm(ref_tiny, tmp_path):
         random_model(TimeChatConfig.preset("tiny", **{"llm.vocab_size": 800}), ref_tiny / "llama-2-7b-chat-hf")
 
 
+def test_a_random_model_has_no_dead_parts(ref_tiny):
+    """Every weight matrix of a from-scratch model starts at a usable scale: transformers' ViT config
+    defaults to initializer_range 1e-10 (BLIP-2 always loads a pretrained ViT), which left the demo
+    model's frame encoder at zero, so it barely learned to see."""
+    from timechat_core.model.config import TimeChatConfig
+    from timechat_core.model.folder import random_model
+
+    model, _ = random_model(TimeChatConfig.preset("tiny"), ref_tiny / "llama-2-7b-chat-hf", seed=0)
+    for name, p in model.named_parameters():
+        if p.dim() >= 2 and "lora_B" not in name:  # LoRA's B starts at zero by design
+            assert p.float().std() > 5e-3, name
+    emb = model.vision_model.embeddings
+    assert emb.class_embedding.std() > 5e-3 and emb.position_embedding.std() > 5e-3
+
+
 def test_a_trained_llm_is_saved_from_memory(ref_tiny, tmp_path):
     """train_llm: full changes the LLM's own weights: a folder must hold them, not point at the start."""
     from timechat_core.model.config import TimeChatConfig
