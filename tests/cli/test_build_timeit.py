@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import jsonl, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +36,26 @@ def test_same_seed_same_bytes(data, tmp_path):
     assert run_cli(*args, "-o", str(a)).returncode == 0
     assert run_cli(*args, "-o", str(b)).returncode == 0
     assert a.read_bytes() == b.read_bytes() and a.read_text().count("\n") == 16128 + 1550
+
+
+def test_pack_turns(data, tmp_path):
+    args = ["build-timeit", "--ann", f"charades={data / 'charades_sta' / 'charades_sta_train.txt'}", "--ann",
+            f"qvhighlights={data / 'qvhighlights' / 'highlight_val_release.jsonl'}", "--split", "all"]
+    plain, packed = tmp_path / "plain.jsonl", tmp_path / "packed.jsonl"
+    assert run_cli(*args, "-o", str(plain)).returncode == 0
+    r = run_cli(*args, "--pack-turns", "tvg=4", "-o", str(packed))
+    assert r.returncode == 0, r.stderr
+    plain_rows, packed_rows = (jsonl(p.read_text()) for p in (plain, packed))
+    assert f"records ({len(plain_rows)} before packing)" in r.stderr
+    assert len(packed_rows) < len(plain_rows)
+    # every question once, with its video; highlights (not named) untouched; at most 4 turns
+    turns = lambda rows: sorted((x["video"], qa["q"], qa["a"]) for x in rows for qa in x["QA"])  # noqa: E731
+    assert turns(packed_rows) == turns(plain_rows)
+    assert [x for x in packed_rows if x["task"] == "vhd"] == [x for x in plain_rows if x["task"] == "vhd"]
+    assert max(len(x["QA"]) for x in packed_rows) == 4
+    for bad in ("tvg=0", "tvg", "grounding=3"):
+        r = run_cli(*args, "--pack-turns", bad, "-o", str(tmp_path / "x.jsonl"))
+        assert r.returncode == 2 and "--pack-turns" in r.stderr and r.stderr.count("\n") == 1, r.stderr
 
 
 def test_eval_runs_on_ground_truth_we_wrote(data, tmp_path):

@@ -58,6 +58,7 @@ def build_timeit(
     reversed_: Annotated[Reversed | None, typer.Option("--reversed", help="start > end: swap (default), drop or keep.", show_default=False)] = None,
     keep_duplicates: Annotated[bool, typer.Option("--keep-duplicates", help="Keep repeated queries and events (the reference does).")] = False,
     shuffle: Annotated[bool, typer.Option("--shuffle", help="Shuffle the merged records with the seed (as merge.py).")] = False,
+    pack_turns: Annotated[list[str] | None, typer.Option("--pack-turns", help="Pack a task's questions about one video into conversations of up to N turns (e.g. tvg=6; repeatable): one frame-encoder pass trains every answer.", metavar="TASK=N", show_default=False)] = None,
     eval_prompts: Annotated[bool, typer.Option("--eval-prompts", help="Also write each record with timechat infer's evaluation prompt as the instruction (for models that will be queried with it).")] = False,
     eval_format: Annotated[bool, typer.Option("--eval-format", help="Write the coco-format evaluation ground truth of one source instead.")] = False,
     stats: Annotated[bool, typer.Option("--stats", help="Print records per task and source, video and answer lengths.")] = False,
@@ -86,7 +87,10 @@ def build_timeit(
                            check_videos=check_videos or s.get("check_videos", False), flag_bad_videos=flag_bad_videos,
                            asr_dir=pick(asr_dir, "asr_dir", None), shuffle=shuffle or s.get("shuffle", False),
                            eval_prompts=eval_prompts or s.get("eval_prompts", False), workers=workers)
+    packing = _packing(pack_turns or [])
     if eval_format:
+        if packing:
+            raise InputError("--eval-format takes no --pack-turns")
         if len(inputs) != 1:
             raise InputError(f"--eval-format writes one source's ground truth; got {len(inputs)} sources "
                              f"({', '.join(i.source for i in inputs)}): name one with --sources")
@@ -102,9 +106,17 @@ def build_timeit(
         _summary(result.reports, "evaluation ground truth")
         err.print(f"wrote {len(gt['annotations'])} annotations to {output}", markup=False)
         return
-    write_records(output, result.records)
+    records = result.records
+    if packing:
+        from timechat_core.timeit.pack import pack_turns as pack
+
+        records = [r.to_dict() for r in records]
+        for task, n in packing.items():
+            records = pack(records, n, seed=options.seed, tasks=(task,))
+    write_records(output, records)
     _summary(result.reports, "build-timeit")
-    err.print(f"wrote {len(result.records)} records to {output}", markup=False)
+    packed = f" ({len(result.records)} before packing)" if packing else ""
+    err.print(f"wrote {len(records)} records{packed} to {output}", markup=False)
     if stats:
         from timechat_core.timeit.stats import compute_stats
 
@@ -136,6 +148,21 @@ def _run(inputs, options, make_records: bool):
                 bar.advance(task)
 
         return build(inputs, replace(options, on_video=tick), make_records=make_records)
+
+
+def _packing(values: list[str]) -> dict[str, int]:
+    from timechat_core.errors import InputError
+    from timechat_core.timeit.record import TASKS
+
+    out = {}
+    for v in values:
+        task, _, n = (x.strip() for x in v.partition("="))
+        if task not in TASKS:
+            raise InputError(f"--pack-turns {task}={n}: unknown task {task!r} (one of {', '.join(TASKS)})")
+        if not n.isdigit() or int(n) < 1:
+            raise InputError(f"--pack-turns {task}={n}: N must be a whole number >= 1")
+        out[task] = int(n)
+    return out
 
 
 def _pairs(values: list[str], what: str) -> list[tuple[str, str]]:

@@ -434,13 +434,13 @@ def _inject(rec: R.Record, item, video_dir: str, asr: _AsrLookup, report: Source
     return replace(rec, qa=tuple((inject_asr(q, segments), a) for q, a in rec.qa))
 
 
-def write_records(path: Path, records: Iterable[R.Record]) -> Path:
-    """Write records atomically: a JSON list for `.json` (as the released TimeIT), JSON lines otherwise."""
+def write_records(path: Path, records: Iterable[R.Record | dict]) -> Path:
+    """Write records (or their dicts) atomically: a JSON list for `.json` (as the released TimeIT), JSON lines otherwise."""
     import json
 
     from timechat_core.fileio import write_text_atomic
 
-    rows = [r.to_dict() for r in records]
+    rows = [r if isinstance(r, dict) else r.to_dict() for r in records]
     if Path(path).suffix.lower() == ".json":
         return write_text_atomic(path, json.dumps(rows, ensure_ascii=False) + "\n")
     return write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
