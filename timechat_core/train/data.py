@@ -308,11 +308,20 @@ class Batches:
     optimizer step, exactly the micro-batches W processes accumulating A see (the same records in the
     same groups, hence the same gradient); DistributedSampler's interleaved split would regroup them.
     Micro-batch `g` of the run is batch `g % per_epoch` of data epoch `g // per_epoch`.
+
+    With `lengths` and `group` > 0 (`data.group_by_length`), each run of `group` optimizer steps' records
+    (W*B*A each) of an epoch's order is sorted by length, longest first, and cut into steps, whose
+    order in the run is shuffled with the epoch's seed: the same records per epoch, each step's
+    micro-batches of similar lengths, and still the same steps for every (W, A) with the same W*A.
     """
 
-    def __init__(self, n_records: int, batch_size: int, world: int, rank: int, seed: int, shuffle: bool):
+    def __init__(self, n_records: int, batch_size: int, world: int, rank: int, seed: int, shuffle: bool,
+                 lengths: Sequence[int] | None = None, group: int = 0, accum: int = 1):
         self.n, self.batch_size, self.world, self.rank = n_records, batch_size, world, rank
-        self.seed, self.shuffle = seed, shuffle
+        self.seed, self.shuffle, self.accum = seed, shuffle, accum
+        if group and (lengths is None or len(lengths) != n_records):
+            raise ValueError("group_by_length needs one length per record")
+        self.lengths, self.group = lengths, group
         self.per_epoch = math.ceil(n_records / world) // batch_size
         if self.per_epoch < 1:
             raise InputError(f"{n_records} records are too few for batch size {batch_size} on {world} processes")
@@ -324,8 +333,20 @@ class Batches:
         else:
             order = list(range(self.n))
         b, w = self.batch_size, self.world
-        order = order * math.ceil(self.per_epoch * w * b / self.n)
+        order = (order * math.ceil(self.per_epoch * w * b / self.n))[:self.per_epoch * w * b]
+        if self.group:
+            order = self._grouped(order, epoch)
         return [order[(k * w + self.rank) * b:(k * w + self.rank + 1) * b] for k in range(self.per_epoch)]
+
+    def _grouped(self, order: list[int], epoch: int) -> list[int]:
+        step = self.world * self.batch_size * self.accum
+        rng = torch.Generator().manual_seed(self.seed + epoch)
+        out = []
+        for start in range(0, len(order), self.group * step):
+            run = sorted(order[start:start + self.group * step], key=lambda i: -self.lengths[i])
+            steps = [run[k:k + step] for k in range(0, len(run), step)]
+            out += [i for k in torch.randperm(len(steps), generator=rng).tolist() for i in steps[k]]
+        return out
 
     def iterate(self, start: int) -> Iterator[list[tuple[int, int]]]:
         """Endless batches of (epoch, index) keys from micro-batch `start` on."""

@@ -243,7 +243,9 @@ class Trainer:
         self.model, self.processor = build_model(cfg, self.env.device)
         self._check_timestamp_tokenizer()
         self.dataset = TrainDataset(records, self.model.config, cfg.data, cfg.seed)
-        self.batches = Batches(len(records), cfg.batch_size, self.env.world, self.env.rank, cfg.seed, cfg.data.shuffle)
+        lengths = [sum(len(q) + len(a) for q, a in r.qa) for r in records] if cfg.data.group_by_length else None
+        self.batches = Batches(len(records), cfg.batch_size, self.env.world, self.env.rank, cfg.seed, cfg.data.shuffle,
+                               lengths, cfg.data.group_by_length, cfg.accum_grad_iters)
         self.iters_per_epoch = cfg.iters_per_epoch or self.batches.per_epoch
         self.total_iters = cfg.max_epoch * self.iters_per_epoch
         self.end_iter = min(self.total_iters, cfg.max_iters) if cfg.max_iters else self.total_iters

@@ -199,3 +199,38 @@ def test_no_frame_time_message_leaves_only_the_qformer_text(tiny_data, tiny_mode
     assert s.conversation.endswith("</Video> " + q + " [/INST] " + a + " </s>")
     assert "The video contains" not in s.conversation
     assert s.frame_texts == with_msg.frame_texts and torch.equal(s.pixel_values, with_msg.pixel_values)
+
+
+def test_length_grouped_batches_pad_less_and_keep_the_step_equivalence(shared):
+    """data.group_by_length on the lengths of real TimeIT records (Charades-STA and QVHighlights)."""
+    from tests.core.timeit.helpers import build_one
+
+    recs = build_one("charades", shared / "data" / "charades_sta" / "charades_sta_test.txt")[0][:600] + \
+        build_one("qvhighlights", shared / "data" / "qvhighlights" / "highlight_val_release.jsonl", split="val")[0][:360]
+    lengths = [sum(len(qa["q"]) + len(qa["a"]) for qa in r["QA"]) for r in recs]
+    n, b = len(lengths), 8
+
+    def padding(batches):
+        return sum(max(lengths[i] for i in x) * len(x) - sum(lengths[i] for i in x) for x in batches)
+
+    plain = Batches(n, b, 1, 0, seed=3, shuffle=True)
+    grouped = Batches(n, b, 1, 0, seed=3, shuffle=True, lengths=lengths, group=20)
+    for epoch in range(2):
+        assert sorted(sum(grouped.epoch_order(epoch), [])) == sorted(sum(plain.epoch_order(epoch), []))
+        assert padding(grouped.epoch_order(epoch)) < 0.3 * padding(plain.epoch_order(epoch))
+    assert grouped.epoch_order(0) != grouped.epoch_order(1)
+    # the longest batch does not always come first: steps are shuffled inside each run
+    firsts = [max(lengths[i] for i in grouped.epoch_order(e)[0]) for e in range(6)]
+    assert len(set(firsts)) > 1
+    # W processes x accumulate A see per step what 1 process x accumulate W*A sees
+    for w, a in ((2, 2), (3, 1), (4, 2)):
+        one = Batches(n, b, 1, 0, seed=3, shuffle=True, lengths=lengths, group=5, accum=w * a)
+        many = [Batches(n, b, w, r, seed=3, shuffle=True, lengths=lengths, group=5, accum=a) for r in range(w)]
+        steps = many[0].per_epoch // a
+        flat = one.epoch_order(0)
+        per = [m.epoch_order(0) for m in many]
+        for s in range(steps):
+            assert sorted(map(tuple, flat[s * w * a:(s + 1) * w * a])) == \
+                sorted(tuple(per[r][s * a + k]) for r in range(w) for k in range(a))
+    with pytest.raises(ValueError, match="one length per record"):
+        Batches(n, b, 1, 0, 3, True, lengths=lengths[:-1], group=2)
