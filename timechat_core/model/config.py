@@ -56,6 +56,8 @@ class QFormerConfig:
     num_query_tokens: int = 32
     pad_token_id: int = 0
     max_text_length: int = 32
+    initializer_range: float = 0.02
+    """Std of the random initialisation (BERT's 0.02, sized for hidden 768; pretrained weights replace it)."""
     """Timestamp strings are truncated to this many tokens (the reference's `max_length=32`)."""
 
 
@@ -72,6 +74,8 @@ class VideoQFormerConfig:
     hidden_dropout_prob: float = 0.1
     attention_probs_dropout_prob: float = 0.1
     num_query_tokens: int = 32
+    initializer_range: float = 0.02
+    """Std of the random initialisation, as the image Q-Former's."""
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ def _qformer_config(cfg: TimeChatConfig):
         encoder_hidden_size=cfg.vision.hidden_size, layer_norm_eps=q.layer_norm_eps,
         hidden_dropout_prob=q.hidden_dropout_prob, attention_probs_dropout_prob=q.attention_probs_dropout_prob,
         max_position_embeddings=q.max_position_embeddings, pad_token_id=q.pad_token_id,
+        initializer_range=q.initializer_range,
     )
     if cfg.timestamp_text:
         return InstructBlipQFormerConfig(vocab_size=q.vocab_size, **common)
@@ -71,7 +72,7 @@ def _video_qformer_config(cfg: TimeChatConfig):
         intermediate_size=vq.intermediate_size, hidden_act="gelu", cross_attention_frequency=vq.cross_attention_frequency,
         encoder_hidden_size=cfg.qformer.hidden_size, layer_norm_eps=vq.layer_norm_eps,
         hidden_dropout_prob=vq.hidden_dropout_prob, attention_probs_dropout_prob=vq.attention_probs_dropout_prob,
-        use_qformer_text_input=False,
+        use_qformer_text_input=False, initializer_range=vq.initializer_range,
     )
 
 

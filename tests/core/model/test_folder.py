@@ -75,6 +75,13 @@ def test_a_random_model_has_no_dead_parts(ref_tiny):
             assert p.float().std() > 5e-3, name
     emb = model.vision_model.embeddings
     assert emb.class_embedding.std() > 5e-3 and emb.position_embedding.std() > 5e-3
+    # qformer / video_qformer initializer_range (the demo model's 0.1: BERT's 0.02 is sized for hidden 768)
+    cfg = TimeChatConfig.preset("tiny", **{"qformer.initializer_range": 0.1, "video_qformer.initializer_range": 0.1})
+    wide, _ = random_model(cfg, ref_tiny / "llama-2-7b-chat-hf", seed=0)
+    for part in ("qformer", "video_qformer"):
+        w = getattr(wide, part).encoder.layer[0].crossattention.attention.value.weight
+        w0 = getattr(model, part).encoder.layer[0].crossattention.attention.value.weight
+        assert 0.09 < w.std() < 0.11 and 0.018 < w0.std() < 0.022, part
 
 
 def test_a_trained_llm_is_saved_from_memory(ref_tiny, tmp_path):
