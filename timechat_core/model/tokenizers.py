@@ -52,7 +52,11 @@ def train_llm_tokenizer(texts: Iterable[str], out_dir: str | Path, vocab_size: i
 
 
 def train_bert_vocab(texts: Iterable[str], out_dir: str | Path, vocab_size: int = 300) -> Path:
-    """Train a WordPiece vocabulary for the Q-Former and write `vocab.txt` + `tokenizer_config.json`."""
+    """Train a WordPiece vocabulary for the Q-Former and write `vocab.txt` + `tokenizer_config.json`.
+
+    The same texts give the same file when the texts hold fewer pieces than `vocab_size` (the demo
+    model's frame texts: 251 of 300); at the limit the trainer's choice among pieces of equal count
+    is its own (random)."""
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
 
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
@@ -61,9 +65,13 @@ def train_bert_vocab(texts: Iterable[str], out_dir: str | Path, vocab_size: int 
     trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=BERT_SPECIAL, initial_alphabet=ALPHABET,
                                         show_progress=False)
     tok.train_from_iterator(texts, trainer)
-    vocab = [t for t, _ in sorted(tok.get_vocab().items(), key=lambda kv: kv[1])]
+    # the trainer orders pieces of equal count differently from run to run (a hash map): the specials
+    # first, then every piece in sorted order, so the same texts give the same ids (WordPiece's greedy
+    # longest match only needs the set)
+    pieces = set(tok.get_vocab()) - set(BERT_SPECIAL)
     # every character alone and as a continuation, so no word of these characters is [UNK]
-    vocab += [p for c in ALPHABET for p in (c, "##" + c) if p not in set(vocab)]
+    pieces |= {p for c in ALPHABET for p in (c, "##" + c)}
+    vocab = list(BERT_SPECIAL) + sorted(pieces)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "vocab.txt").write_text("".join(t + "\n" for t in vocab), encoding="utf-8")

@@ -60,3 +60,16 @@ def test_bert_vocab_reads_timestamps(processor):
     assert "".join(t.removeprefix("##") for t in tokens[1:-1]) == "thisframeissampledat12.5second."
     assert "[UNK]" not in processor.bert.tokenize("at 98.7 seconds, zebra!")
     assert processor.bert.convert_tokens_to_ids("[DEC]") == len(processor.bert) - 1
+
+
+def test_same_texts_same_vocabularies(tmp_path):
+    """The WordPiece trainer orders pieces of equal count at random (a hash map); the written files
+    must not depend on it, or a rerun of the demo recipe would give the Q-Former other ids."""
+    texts = frame_texts(timestamp_message(list(range(400)), 10.0))
+    for k in range(3):
+        train_bert_vocab(texts, tmp_path / f"bert{k}", vocab_size=1000)  # every piece: ties cut at a limit stay random
+        train_llm_tokenizer(CORPUS, tmp_path / f"llm{k}", vocab_size=160)
+    for k in (1, 2):
+        assert (tmp_path / f"bert{k}" / "vocab.txt").read_bytes() == (tmp_path / "bert0" / "vocab.txt").read_bytes()
+        for f in (tmp_path / "llm0").iterdir():
+            assert (tmp_path / f"llm{k}" / f.name).read_bytes() == f.read_bytes(), f.name
