@@ -227,10 +227,8 @@ def looks(model_dir: Path, n: int = 24) -> dict:
         return x.view(n, T, -1).roll(1, 0).flatten(0, 1)
 
     def loss(tokens) -> float:
-        logits = model.language_model(inputs_embeds=model.splice_video(b.input_ids, tokens, proc.image_token_id),
-                                      attention_mask=b.attention_mask).logits
-        return round(torch.nn.functional.cross_entropy(logits[:, :-1].flatten(0, 1), b.labels[:, 1:].flatten(),
-                                                       ignore_index=-100).item(), 4)
+        embeds = model.splice_video(b.input_ids, tokens, proc.image_token_id)
+        return round(model.lm_loss(embeds, b.attention_mask, b.labels)["loss"].item(), 4)
 
     with torch.no_grad():
         true = model.encode_video(pv, b.qformer_input_ids, b.qformer_attention_mask)

@@ -360,8 +360,11 @@ class TimeChatModel(nn.Module):
             dict with `loss` and `logits`.
         """
         video_tokens = self.encode_video(pixel_values, qformer_input_ids, qformer_attention_mask)
-        embeds = self.splice_video(input_ids, video_tokens, image_token_id)
-        logits = self.language_model(inputs_embeds=self.llm_inputs(embeds), attention_mask=attention_mask).logits
+        return self.lm_loss(self.splice_video(input_ids, video_tokens, image_token_id), attention_mask, labels)
+
+    def lm_loss(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor) -> dict:
+        """The LLM's next-token cross-entropy on spliced `inputs_embeds` (see `forward`)."""
+        logits = self.language_model(inputs_embeds=self.llm_inputs(inputs_embeds), attention_mask=attention_mask).logits
         if self.config.llm_numerics != "reference":
             logits = logits.float()
         shift_logits = logits[:, :-1].reshape(-1, logits.shape[-1])

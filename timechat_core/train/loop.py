@@ -174,11 +174,7 @@ class TrainStep(nn.Module):
                                         qformer_attention_mask[start:start + t])
                 rows.append(m.splice_video(input_ids[b:b + 1], tokens, self.image_token_id))
                 start += t
-            logits = m.language_model(inputs_embeds=m.llm_inputs(torch.cat(rows)), attention_mask=attention_mask).logits
-            if m.config.llm_numerics != "reference":
-                logits = logits.float()
-            return nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]),
-                                               labels[:, 1:].reshape(-1), ignore_index=-100)
+            return m.lm_loss(torch.cat(rows), attention_mask, labels)["loss"]
 
 
 def wrap(step: TrainStep, env: Env, strategy: str) -> nn.Module:
