@@ -119,3 +119,16 @@ def test_eval_ground_truth_manifests_and_blind_scores(synth_dir, tmp_path):
     (tmp_path / "dvc.json").write_text(json.dumps(dvc))
     m = _eval("dvc", tmp_path / "dvc.json", gt["youcook2"])
     assert 100 * m["F1_Score"] == pytest.approx(blind["dense_captioning"]["F1_Score"])
+
+
+def test_static_scenes_get_their_own_names_and_folder(tmp_path):
+    out = tmp_path / "static"
+    r = run_cli("synth", "-o", str(out), *TINY, "--scenes", "static")
+    assert r.returncode == 0, r.stderr
+    assert sorted(rec["video"] for rec in jsonl(r.stdout)) == [f"synth-static-5-0000{i}" for i in range(4)]
+    scenes = [json.loads(f.read_text()) for f in sorted((out / "scenes").glob("*.json"))]
+    assert len(scenes) == 4 and all(s["backgrounds"] == [{"colour": "grey", "start": 0.0, "end": s["duration"]}]
+                                    and all(o["move"] is None and len(o["phases"]) == 1 for o in s["objects"])
+                                    for s in scenes)
+    r = run_cli("synth", "-o", str(out), *TINY)  # the full kind into the static folder
+    assert r.returncode == 2 and "scenes_kind 'static' (now None)" in r.stderr

@@ -11,6 +11,11 @@ import typer
 from timechat_cli.options import OverwriteOpt, WorkersOpt, default_workers
 
 
+class SynthScenes(str, Enum):
+    full = "full"
+    static = "static"
+
+
 class SynthSplit(str, Enum):
     train = "train"
     val = "val"
@@ -38,6 +43,7 @@ def synth(
     size: Annotated[str, typer.Option(help="Frame size W or WxH (even).", metavar="W[xH]")] = "128",
     fps: Annotated[float, typer.Option(min=1, max=60, help="Frame rate.")] = 8,
     split: Annotated[SynthSplit, typer.Option(help="Names the annotation files and the YouCook2 subset.")] = SynthSplit.train,
+    scenes: Annotated[SynthScenes, typer.Option(help="full: every event kind; static: a grey background and shapes that only appear and vanish (an easier set, e.g. to start training on).")] = SynthScenes.full,
     workers: WorkersOpt = default_workers(),
     overwrite: OverwriteOpt = False,
 ) -> None:
@@ -62,7 +68,7 @@ def synth(
     if not (width.is_integer() and height.is_integer()):
         raise typer.BadParameter(f"expected whole pixels, got {size!r}", param_hint="--size")
     config = SynthConfig(seed=seed, num_videos=num_videos, duration_range=(lo, hi), width=int(width),
-                         height=int(height), fps=fps, split=split.value)
+                         height=int(height), fps=fps, split=split.value, scenes_kind=scenes.value)
     try:
         show_batch(generate(out, config, workers=workers, overwrite=overwrite), num_videos, "synth")
     except typer.Exit:

@@ -32,6 +32,7 @@ from timechat_core.fileio import write_text_atomic
 from timechat_core.synth.scene import SCENE_VERSION, Scene, events, make_scene
 
 SPLITS = ("train", "val", "test")
+SCENE_KINDS = ("full", "static")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class SynthConfig:
     fps: float = 8.0
     split: str = "train"
     """Names the annotation files and the YouCook2 subset; it does not change the scenes."""
+    scenes_kind: str = "full"
+    """full (every event kind) or static (grey background, objects that only appear and vanish)."""
 
     def __post_init__(self):
         problems = []
@@ -60,6 +63,8 @@ class SynthConfig:
             problems.append(f"size {self.width}x{self.height}: need even sides of at least 16 px (yuv420p)")
         if not 1 <= self.fps <= 60:
             problems.append(f"fps must be in 1..60, got {self.fps:g}")
+        if self.scenes_kind not in SCENE_KINDS:
+            problems.append(f"scenes must be one of {', '.join(SCENE_KINDS)}, got {self.scenes_kind!r}")
         if self.split not in SPLITS:
             problems.append(f"split must be one of {', '.join(SPLITS)}, got {self.split!r}")
         if problems:
@@ -70,10 +75,13 @@ class SynthConfig:
         d = asdict(self)
         d.pop("num_videos")
         d["duration_range"] = list(self.duration_range)
+        if self.scenes_kind == "full":  # folders written before the static kind existed hold no such key
+            d.pop("scenes_kind")
         return {"scene_version": SCENE_VERSION, **d}
 
     def scenes(self) -> list[Scene]:
-        return [make_scene(self.seed, i, self.duration_range) for i in range(self.num_videos)]
+        return [make_scene(self.seed, i, self.duration_range, static=self.scenes_kind == "static")
+                for i in range(self.num_videos)]
 
 
 def check_folder(folder: str | os.PathLike, config: SynthConfig) -> None:
@@ -89,7 +97,8 @@ def check_folder(folder: str | os.PathLike, config: SynthConfig) -> None:
             have = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise InputError(f"{path}: unreadable ({e}); remove it or use another folder") from None
-        diff = [f"{k} {have.get(k)!r} (now {v!r})" for k, v in wanted.items() if have.get(k) != v]
+        diff = [f"{k} {have.get(k)!r} (now {wanted.get(k)!r})" for k in dict.fromkeys([*wanted, *have])
+                if have.get(k) != wanted.get(k)]
         if diff:
             raise InputError(f"{folder} was generated with other settings: {'; '.join(diff)}; "
                              "use another folder (-o) or the same settings")

@@ -141,29 +141,33 @@ class Event:
                 "query": self.query, "subject": self.subject}
 
 
-def video_id(seed: int, index: int) -> str:
-    return f"synth-{seed}-{index:05d}"
+def video_id(seed: int, index: int, static: bool = False) -> str:
+    return f"synth-{'static-' if static else ''}{seed}-{index:05d}"
 
 
-def make_scene(seed: int, index: int, duration_range: tuple[float, float] = (20, 60)) -> Scene:
-    """The scene of video `index` of `seed` (see the module docstring for what is drawn)."""
-    rng = random.Random(f"timechat-synth/v{SCENE_VERSION}/{seed}/{index}")
+def make_scene(seed: int, index: int, duration_range: tuple[float, float] = (20, 60), static: bool = False) -> Scene:
+    """The scene of video `index` of `seed` (see the module docstring for what is drawn).
+
+    `static`: the simple kind: a grey background without cuts or flash, objects that only appear
+    and vanish (no colour change, no move); the other draws as in the full kind.
+    """
+    rng = random.Random(f"timechat-synth/v{SCENE_VERSION}{'/static' if static else ''}/{seed}/{index}")
     lo, hi = math.ceil(duration_range[0]), math.floor(duration_range[1])
     D = float(rng.randint(lo, hi))
-    backgrounds = _backgrounds(rng, D)
+    backgrounds = [Span("grey", 0.0, D)] if static else _backgrounds(rng, D)
     pairs = [(c, s) for s in SHAPES for c in COLOURS]
     rng.shuffle(pairs)
     cells = [(x, y) for y in range(GRID) for x in range(GRID)]
     rng.shuffle(cells)
     n = rng.randint(1, 3)
     start_cells = cells[:n]
-    objects = [_object(rng, D, pairs, start_cells[k], start_cells) for k in range(n)]
+    objects = [_object(rng, D, pairs, start_cells[k], start_cells, static) for k in range(n)]
     flash = None
-    if rng.random() < P_FLASH:
+    if not static and rng.random() < P_FLASH:
         length = _t(rng.uniform(*FLASH) * D)
         s = _t(rng.uniform(0, D - length))
         flash = (s, _t(s + length))
-    return Scene(video_id(seed, index), seed, index, D, tuple(backgrounds), tuple(objects), flash)
+    return Scene(video_id(seed, index, static), seed, index, D, tuple(backgrounds), tuple(objects), flash)
 
 
 def _t(x: float) -> float:
@@ -186,14 +190,14 @@ def _backgrounds(rng: random.Random, D: float) -> list[Span]:
     return [Span(c, bounds[k], bounds[k + 1]) for k, c in enumerate(colours)]
 
 
-def _object(rng: random.Random, D: float, pairs: list, cell: tuple[int, int], taken: list) -> Shape:
+def _object(rng: random.Random, D: float, pairs: list, cell: tuple[int, int], taken: list, static: bool) -> Shape:
     colour, shape = pairs.pop()
     length = max(MIN_EVENT, rng.uniform(*VISIBLE) * D)
     start = _t(rng.uniform(0, D - length))
     end = min(D, _t(start + length))
     phases = [Span(colour, start, end)]
     other = next((p for p in reversed(pairs) if p[1] == shape), None)  # an unused colour, same shape
-    if rng.random() < P_COLOUR_CHANGE and end - start >= 2 * MIN_EVENT and other is not None:
+    if not static and rng.random() < P_COLOUR_CHANGE and end - start >= 2 * MIN_EVENT and other is not None:
         length = end - start  # each phase lasts at least MIN_EVENT
         change = _t(rng.uniform(max(start + 0.35 * length, start + MIN_EVENT),
                                 min(start + 0.65 * length, end - MIN_EVENT)))
@@ -202,7 +206,7 @@ def _object(rng: random.Random, D: float, pairs: list, cell: tuple[int, int], ta
     radius = round(rng.uniform(*RADIUS), 3)
     at = tuple(round((c + 0.5 + rng.uniform(-1, 1) * (0.5 - radius * GRID)) / GRID, 3) for c in cell)
     move = None
-    if rng.random() < P_MOVE:
+    if not static and rng.random() < P_MOVE:
         move = _move(rng, D, max(phases, key=lambda p: p.end - p.start), cell, taken, at)
     return Shape(shape, radius, at, tuple(phases), move)
 

@@ -84,10 +84,12 @@ def test_rerun_skips_and_other_settings_are_refused(two_runs, tmp_path):
     assert more[0]["status"] == "ok"
     with pytest.raises(InputError, match="seed 11 \\(now 12\\)"):
         list(generate(a, SynthConfig(**{**CONFIG.__dict__, "seed": 12})))
+    with pytest.raises(InputError, match="scenes_kind None \\(now 'static'\\)"):  # full sets record no kind
+        list(generate(a, SynthConfig(**{**CONFIG.__dict__, "scenes_kind": "static"})))
 
 
 def test_bad_settings_are_reported_together():
     with pytest.raises(InputError) as e:
-        SynthConfig(width=33, fps=0, split="dev", duration_range=(5, 4))
-    for part in ("size 33x128", "fps", "split", "duration range"):
+        SynthConfig(width=33, fps=0, split="dev", duration_range=(5, 4), scenes_kind="hard")
+    for part in ("size 33x128", "fps", "split", "duration range", "scenes must be one of full, static"):
         assert part in str(e.value)

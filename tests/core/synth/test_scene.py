@@ -82,3 +82,14 @@ def test_render_frames_size():
     s = make_scene(0, 0, (8, 8))
     data = render_frames(s, 16, 16, 4)
     assert frame_count(s, 4) == 32 and len(data) == 32 * 16 * 16 * 3
+
+
+def test_static_scenes_only_show_shapes_appearing_on_grey():
+    static = [make_scene(0, i, static=True) for i in range(150)]
+    kinds = {e.kind for s in static for e in events(s)}
+    assert kinds == {"appear"}
+    assert all(s.backgrounds[0].colour == "grey" and len(s.backgrounds) == 1 and s.flash is None for s in static)
+    assert all(o.move is None and len(o.phases) == 1 for s in static for o in s.objects)
+    assert {len(s.objects) for s in static} == {1, 2, 3}
+    assert static[7].video == "synth-static-0-00007" != SCENES[7].video  # both kinds can share a folder tree
+    assert static[7] == make_scene(0, 7, static=True) and static[7].objects != SCENES[7].objects
