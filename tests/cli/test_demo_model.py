@@ -1,7 +1,7 @@
 """The shipped demo model on a small held-out synthetic set, through the real commands.
 
-The set is the first videos of the demo model's test seed (2000; training used seed 0, checkpoint
-selection seed 1000), generated here by `timechat synth`, and goes through the real commands:
+The set is the first videos of the demo model's test seed (static scenes, seed 2000; training used seed 0,
+checkpoint selection seed 1000), generated here by `timechat synth`, and goes through the real commands:
 synth -> build-timeit --eval-format -> infer --manifest (default model) -> eval.
 """
 
@@ -15,13 +15,14 @@ from tests.conftest import run_cli
 
 pytestmark = pytest.mark.slow
 
-N_VIDEOS = 20
+N_VIDEOS = 60
 
 
 @pytest.fixture(scope="module")
 def heldout(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo_heldout")
-    r = run_cli("synth", "-o", str(root), "-n", str(N_VIDEOS), "--seed", "2000", "--split", "test", "--size", "64")
+    r = run_cli("synth", "-o", str(root), "-n", str(N_VIDEOS), "--seed", "2000", "--split", "test", "--size", "64",
+                "--scenes", "static")
     assert r.returncode == 0, r.stderr[-1500:]
     for source, name in (("charades", "gt_grounding.json"), ("youcook2", "gt_dvc.json")):
         r = run_cli("build-timeit", "--config", str(root / "sources.yaml"), "--sources", source, "--eval-format",
@@ -65,17 +66,20 @@ def test_default_model_answers_a_heldout_set_end_to_end(heldout, measured):
         rows = [json.loads(line) for line in (heldout / f"pred_{task}.jsonl").read_text().splitlines()]
         status = collections.Counter(r["parse_status"] for r in rows)
         assert status["ok"] >= 0.95 * len(rows), (task, status)
-    assert g["num_queries"] > 50
+    assert g["num_queries"] > 100
 
 
 # Lower bars than the project's targets (models/demo/README.md, 250 videos): points above the best
-# video-blind answer of the same 20 videos.
+# video-blind answer of the same 60 videos (measured 2026-12-03: R1@0.5 51.7 vs 33.9, HIT@1 39.8 vs 37.3,
+# F1 57.6 vs 30.6; 44 s here).
 BARS = {"R1@0.5": 10, "HIT@1": 5, "F1": 5}
 
 
-@pytest.mark.xfail(strict=True, reason="the shipped demo model does not beat the video-blind answers yet "
-                                       "(models/demo/README.md); strict: a model that does makes this pass")
-def test_default_model_beats_the_video_blind_answers(measured):
+@pytest.mark.parametrize("metric", [
+    "R1@0.5", "F1",
+    pytest.param("HIT@1", marks=pytest.mark.xfail(strict=True, reason="highlights are at the blind answer's level "
+                                                  "(models/demo/README.md); strict: a model that beats it passes")),
+])
+def test_default_model_beats_the_video_blind_answers(measured, metric):
     _, model, base = measured
-    for k, bar in BARS.items():
-        assert model[k] >= base[k] + bar, (k, model[k], base[k])
+    assert model[metric] >= base[metric] + BARS[metric], (metric, model[metric], base[metric])

@@ -183,7 +183,8 @@ def synth_data(tmp_path_factory):
     from tests.conftest import run_cli
 
     root = tmp_path_factory.mktemp("ui_synth") / "data"
-    r = run_cli("synth", "-o", str(root / "synth"), "-n", "1", "--seed", "2000", "--split", "test", "--size", "64")
+    r = run_cli("synth", "-o", str(root / "synth"), "-n", "1", "--seed", "2000", "--split", "test", "--size", "64",
+                "--scenes", "static")
     assert r.returncode == 0, r.stderr[-1000:]
     return root
 
