@@ -100,7 +100,7 @@ def test_manifest_to_eval_without_conversion(setup):
     assert ev.returncode == 0, ev.stderr[-1500:]
 
 
-def test_resume_after_a_kill_and_failures(setup):
+def test_resume_after_a_kill_and_failures(setup, shared):
     gt = _coco_tvg(setup)
     full = infer(setup, "--manifest", str(gt), "-o", "full.jsonl")
     done = jsonl((setup / "full.jsonl").read_text())
@@ -115,6 +115,19 @@ def test_resume_after_a_kill_and_failures(setup):
     assert not partial.exists()
     again = jsonl(infer(setup, "--manifest", str(gt), "-o", "resumed.jsonl").stdout)[-1]
     assert again["answered"] == 0 and again["reused"] == 4
+    # answers of other weights or other decoding settings are never mixed in: the rerun names the line
+    from timechat_core.model.config import TimeChatConfig
+    from timechat_core.model.folder import random_model, save_model_folder
+
+    other, proc = random_model(TimeChatConfig.preset("tiny"), shared / "fixtures" / "reference_tiny" / "llama-2-7b-chat-hf",
+                               seed=1)
+    save_model_folder(other, proc, setup / "other_model")
+    for args in (["--model", str(setup / "other_model")], ["--max-new-tokens", "13"]):
+        r = run_cli("infer", "--manifest", str(gt), "-o", "resumed.jsonl", *ARGS, "--model", str(setup / "model"),
+                    *args, cwd=setup)
+        assert r.returncode == 2 and "resumed.jsonl:1: answered under other conditions" in r.stderr, r.stderr[-800:]
+        assert ("model_digest" if "--model" in args else '"max_new_tokens": 12') in r.stderr
+    assert strip(jsonl((setup / "resumed.jsonl").read_text())) == strip(done)
     bad = setup / "bad.jsonl"
     bad.write_text(json.dumps({"video": "v0.mp4", "task": "dvc"}) + "\n" + json.dumps({"video": "gone.mp4", "task": "dvc"}) + "\n")
     r = infer(setup, "--manifest", str(bad), "-o", "bad_pred.jsonl")

@@ -122,7 +122,7 @@ def _engine(model_dir, num_frames, batch_size, prefetch, backend, asr, sample, s
     import torch
 
     from timechat_core.infer.engine import Engine
-    from timechat_core.model.folder import load_model_folder
+    from timechat_core.model.folder import load_model_folder, weights_digest
     from timechat_core.model.generate import DecodingSettings
 
     if threads:
@@ -139,7 +139,8 @@ def _engine(model_dir, num_frames, batch_size, prefetch, backend, asr, sample, s
     err.print(f"model {model_dir} on {dev} ({str(dt).replace('torch.', '')}), {num_frames} frames, "
               f"{'sampled (seed %d)' % seed if sample else 'greedy'}")
     return Engine(model, processor, settings, num_frames=num_frames, batch_size=batch_size, prefetch=prefetch,
-                  backend=backend, transcripts=_transcripts(asr, single_video), model_name=str(model_dir))
+                  backend=backend, transcripts=_transcripts(asr, single_video), model_name=str(model_dir),
+                  model_digest=weights_digest(model_dir))
 
 
 def _transcripts(asr: str | None, single_video: Path | None):

@@ -4,7 +4,9 @@
   when the shard is done they are written in manifest order to the output (temp file + rename) and
   the partial log is removed. A killed run loses at most the line being written.
 - A rerun reads the output and the partial log and skips every item already answered (`status:
-  ok`); failed items are tried again. Nothing finished is redone.
+  ok`); failed items are tried again. Nothing finished is redone. Answers made under other conditions
+  (other weights, decoding settings or frame count: `Engine.conditions`) are never mixed in: the rerun
+  stops with the file and line of the first one.
 - Sharding (`--shard i/N`, or torchrun's RANK/WORLD_SIZE): shard i takes items i, i+N, ...
   and writes `OUT.shard-i-of-N.jsonl`; the shard that finishes last merges all of them into OUT in
   manifest order and removes the shard files.
@@ -17,6 +19,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from timechat_core.errors import InputError
 from timechat_core.fileio import write_jsonl_atomic
 from timechat_core.infer.manifest import Item
 
@@ -66,8 +69,10 @@ def run_manifest(items: list[Item], engine, out: str | os.PathLike, shard: tuple
     target = shard_path(out, i, n)
     partial = target.with_name(target.name + ".partial")
     known: dict[str, dict] = {}
+    conditions = json.loads(json.dumps(engine.conditions()))  # as the records hold them
     for source in (out, target, partial):
-        for rec in read_records(source):
+        for line, rec in enumerate(read_records(source), 1):
+            _check_conditions(source, line, rec, conditions)
             if rec.get("status") == "ok" or _key(rec) not in known:
                 known[_key(rec)] = rec
     todo = [it for it in mine if known.get(it.key, {}).get("status") != "ok"]
@@ -89,6 +94,17 @@ def run_manifest(items: list[Item], engine, out: str | os.PathLike, shard: tuple
     merged = n == 1 or _merge(out, n)
     return {"items": len(mine), "answered": len(todo), "reused": reused,
             "failed": sum(1 for r in final if r.get("status") != "ok"), "output": str(target), "merged": merged}
+
+
+def _check_conditions(path: Path, line: int, rec: dict, conditions: dict) -> None:
+    """An answer from an earlier run must have been made as this run makes them (fields it lacks pass)."""
+    if rec.get("status") != "ok":
+        return  # failed items are answered again anyway
+    differ = [k for k, v in conditions.items() if k in rec and rec[k] != v]
+    if differ:
+        got = ", ".join(f"{k} {json.dumps(rec[k])} (this run: {json.dumps(conditions[k])})" for k in differ)
+        raise InputError(f"{path}:{line}: answered under other conditions: {got}; write to another -o, "
+                         "or delete it to start over")
 
 
 def _merge(out: Path, n: int) -> bool:

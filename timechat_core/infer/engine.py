@@ -46,11 +46,13 @@ class Engine:
         backend: video decoder ("auto", "decord", "pyav").
         transcripts: `item -> list[Segment] | None`, for ASR injection (None: no ASR).
         model_name: recorded in every result.
+        model_digest: `weights_digest` of the model folder, recorded in every result (a batch run resumes
+            only answers of the same weights, decoding settings and frame count: `conditions`).
     """
 
     def __init__(self, model, processor, decoding, *, num_frames: int = 96, batch_size: int = 1, prefetch: int = 2,
                  backend: str = "auto", transcripts: Callable[[Item], list | None] | None = None,
-                 model_name: str = ""):
+                 model_name: str = "", model_digest: str = ""):
         self.model = model
         self.processor = processor
         self.decoding = decoding
@@ -60,6 +62,7 @@ class Engine:
         self.backend = backend
         self.transcripts = transcripts
         self.model_name = model_name
+        self.model_digest = model_digest
         self.prompts = model.config.prompts
         self.system = system_prompt() if self.prompts.eval_system is None else self.prompts.eval_system
 
@@ -155,6 +158,10 @@ class Engine:
         ids = generate_ids(self.model, embeds, mask, self.decoding)
         return [self.processor.decode_answer(row) for row in ids.tolist()]
 
+    def conditions(self) -> dict:
+        """What an answer depends on besides its item: recorded in every result."""
+        return {"model_digest": self.model_digest, "decoding": self.decoding.to_dict(), "num_frames": self.num_frames}
+
     # -- results ----------------------------------------------------------------------------------
     def record(self, prep: Prepared, text: str | None, model_s: float, batch_n: int) -> dict:
         from timechat_core.eval.parsers import parse_dvc, parse_tvg, parse_vhd
@@ -179,6 +186,6 @@ class Engine:
             rec.update(text=text, parsed=parsed, parse_status=None if parsed is None else parsed["status"],
                        prompt=prep.instruction, frames={"indices": fr.indices, "timestamps": fr.timestamps,
                                                         "fps": fr.fps, "vlen": fr.vlen, "backend": fr.backend})
-        rec.update(model=self.model_name, decoding=self.decoding.to_dict(),
+        rec.update(model=self.model_name, **self.conditions(),
                    timings={"decode_s": round(prep.decode_s, 4), "batch_model_s": round(model_s, 4), "batch_size": batch_n})
         return rec

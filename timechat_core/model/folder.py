@@ -166,6 +166,37 @@ def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16
     return model, processor
 
 
+def weights_digest(model_dir: str | Path, blocks: int = 16, block: int = 1 << 16) -> str:
+    """A short fingerprint of the weights a model folder loads (its own and an external LLM's).
+
+    Each weight file contributes its name, its size and `blocks` evenly spaced `block`-byte reads, so a
+    14 GB checkpoint is told apart from a retrained or replaced one in milliseconds (`timechat infer`
+    resumes an output only with the same weights).
+    """
+    import hashlib
+
+    import yaml
+
+    model_dir = Path(model_dir)
+    roots = [model_dir]
+    llm_path = ((yaml.safe_load((model_dir / CONFIG).read_text()) or {}).get("llm") or {}).get("path")
+    if llm_path and not (model_dir / llm_path).resolve().is_relative_to(model_dir.resolve()):
+        roots.append(model_dir / llm_path)
+    h = hashlib.sha256()
+    for root in roots:
+        for f in sorted(p for ext in ("*.safetensors", "*.bin") for p in root.rglob(ext)):
+            size = f.stat().st_size
+            h.update(f"{f.relative_to(root)}:{size}".encode())
+            with open(f, "rb") as fh:
+                if size <= blocks * block:
+                    h.update(fh.read())
+                    continue
+                for k in range(blocks):
+                    fh.seek(k * (size - block) // (blocks - 1))
+                    h.update(fh.read(block))
+    return h.hexdigest()[:16]
+
+
 def random_model(config, llama_tokenizer: str | Path, bert_dir: str | Path | None = None, seed: int = 0,
                  dtype: torch.dtype = torch.float32, trainable: bool = False):
     """A freshly initialised TimeChat of `config`'s sizes (tests, from-scratch training).
