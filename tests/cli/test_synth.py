@@ -131,4 +131,4 @@ def test_static_scenes_get_their_own_names_and_folder(tmp_path):
                                     and all(o["move"] is None and len(o["phases"]) == 1 for o in s["objects"])
                                     for s in scenes)
     r = run_cli("synth", "-o", str(out), *TINY)  # the full kind into the static folder
-    assert r.returncode == 2 and "scenes_kind 'static' (now None)" in r.stderr
+    assert r.returncode == 2 and "scenes_kind 'static' (now 'full')" in r.stderr

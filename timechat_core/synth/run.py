@@ -97,8 +97,10 @@ def check_folder(folder: str | os.PathLike, config: SynthConfig) -> None:
             have = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise InputError(f"{path}: unreadable ({e}); remove it or use another folder") from None
-        diff = [f"{k} {have.get(k)!r} (now {wanted.get(k)!r})" for k in dict.fromkeys([*wanted, *have])
-                if have.get(k) != wanted.get(k)]
+        now = {**wanted, "scenes_kind": config.scenes_kind}
+        have = {"scenes_kind": "full", **have} if isinstance(have, dict) else {}  # no key: written as full
+        diff = [f"{k} {have.get(k)!r} (now {now.get(k)!r})" for k in dict.fromkeys([*now, *have])
+                if have.get(k) != now.get(k)]
         if diff:
             raise InputError(f"{folder} was generated with other settings: {'; '.join(diff)}; "
                              "use another folder (-o) or the same settings")

@@ -84,7 +84,7 @@ def test_rerun_skips_and_other_settings_are_refused(two_runs, tmp_path):
     assert more[0]["status"] == "ok"
     with pytest.raises(InputError, match="seed 11 \\(now 12\\)"):
         list(generate(a, SynthConfig(**{**CONFIG.__dict__, "seed": 12})))
-    with pytest.raises(InputError, match="scenes_kind None \\(now 'static'\\)"):  # full sets record no kind
+    with pytest.raises(InputError, match="scenes_kind 'full' \\(now 'static'\\)"):  # full sets record no kind
         list(generate(a, SynthConfig(**{**CONFIG.__dict__, "scenes_kind": "static"})))
 
 
