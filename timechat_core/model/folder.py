@@ -175,13 +175,11 @@ def weights_digest(model_dir: str | Path, blocks: int = 16, block: int = 1 << 16
     """
     import hashlib
 
-    import yaml
-
     model_dir = Path(model_dir)
     roots = [model_dir]
-    llm_path = ((yaml.safe_load((model_dir / CONFIG).read_text()) or {}).get("llm") or {}).get("path")
-    if llm_path and not (model_dir / llm_path).resolve().is_relative_to(model_dir.resolve()):
-        roots.append(model_dir / llm_path)
+    llm_path = read_folder_config(model_dir).llm.path  # resolved against the folder
+    if llm_path and not Path(llm_path).resolve().is_relative_to(model_dir.resolve()):
+        roots.append(Path(llm_path))
     h = hashlib.sha256()
     for root in roots:
         for f in sorted(p for ext in ("*.safetensors", "*.bin") for p in root.rglob(ext)):

@@ -31,12 +31,12 @@ def test_constant_schedule_and_no_warmup():
 
 def test_decay_split_is_the_reference_rule_on_reference_names(shared):
     """ndim >= 2 and no "bias"/"ln"/"bn" in the reference's name <=> decayed here."""
+    from tests.core.train.conftest import TOKENIZER  # under `shared`: skipped with the rest when it is absent
     from timechat_core.model.config import TimeChatConfig
     from timechat_core.model.convert_lavis import to_reference
     from timechat_core.model.folder import random_model
 
-    model, _ = random_model(TimeChatConfig.preset("tiny"), shared / "fixtures" / "reference_tiny" / "llama-2-7b-chat-hf",
-                            trainable=True)
+    model, _ = random_model(TimeChatConfig.preset("tiny"), TOKENIZER, trainable=True)
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     opt = make_optimizer(named, OptimConfig())
     decayed = {id(p) for p in opt.param_groups[0]["params"]}
