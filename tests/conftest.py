@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
+import select
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -65,12 +70,80 @@ def media(tmp_path_factory) -> Media:
     return Media(tmp_path_factory.mktemp("media"))
 
 
-def run_cli(*args: str, input: str | None = None, cwd=None, env=None) -> subprocess.CompletedProcess:
-    """Run `python -m timechat_cli ARGS` in a subprocess (the real exit-code mapping of main())."""
-    return subprocess.run(
-        [sys.executable, "-m", "timechat_cli", *args],
-        input=input, capture_output=True, text=True, cwd=cwd, env=env, timeout=600,
-    )
+class _ForkServer:
+    """Client of tests/forkserver.py: each command runs in a fork of a process that imported torch once."""
+
+    def __init__(self):
+        requests_r, self._requests = os.pipe()
+        self._replies, replies_w = os.pipe()
+        self._log = tempfile.NamedTemporaryFile(prefix="timechat-forkserver-", suffix=".log")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("forkserver.py")), str(requests_r), str(replies_w)],
+            pass_fds=(requests_r, replies_w), stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
+        )
+        os.close(requests_r)
+        os.close(replies_w)
+        self._buffer = b""
+        self._reply(timeout=300)  # {"ready": true} once the imports are done
+
+    def _reply(self, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._replies], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(self._replies, 65536)
+            if not chunk:
+                log = Path(self._log.name).read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"the CLI fork server exited (code {self.proc.wait()}): {log}")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def run(self, args: list[str], input: str | None, cwd, env, timeout: float) -> subprocess.CompletedProcess:
+        with tempfile.TemporaryDirectory(prefix="timechat-cli-") as tmp:
+            out, err, stdin = Path(tmp, "stdout"), Path(tmp, "stderr"), Path(tmp, "stdin")
+            out.touch()
+            err.touch()
+            stdin.write_text(input or "")
+            request = {"args": args, "cwd": str(cwd or os.getcwd()), "env": dict(os.environ if env is None else env),
+                       "stdin": str(stdin) if input is not None else os.devnull, "stdout": str(out), "stderr": str(err),
+                       "argv0": str(Path(sys.executable).with_name("timechat"))}  # as the console script
+            os.write(self._requests, (json.dumps(request) + "\n").encode())
+            pid = self._reply(timeout=60)["pid"]
+            try:
+                code = self._reply(timeout)["returncode"]
+            except TimeoutError:
+                os.kill(pid, signal.SIGKILL)
+                self._reply(timeout=60)
+                raise subprocess.TimeoutExpired(args, timeout, out.read_text(), err.read_text()) from None
+            return subprocess.CompletedProcess(["timechat", *args], code, out.read_text(), err.read_text())
+
+    def close(self) -> None:
+        os.close(self._requests)  # the server's loop ends at EOF
+        self.proc.wait(timeout=60)
+        os.close(self._replies)
+        self._log.close()
+
+
+_server: _ForkServer | None = None
+
+
+def run_cli(*args: str, input: str | None = None, cwd=None, env=None, timeout: float = 600,
+            fresh: bool = False) -> subprocess.CompletedProcess:
+    """Run `timechat ARGS` as its own process (the real exit-code mapping of main()).
+
+    The process is a fork of tests/forkserver.py, which has imported torch and transformers once
+    for the whole session; `fresh=True` (or TIMECHAT_TEST_FRESH=1) starts the console script instead.
+    """
+    global _server
+    if fresh or os.environ.get("TIMECHAT_TEST_FRESH") == "1" or not hasattr(os, "fork"):
+        return subprocess.run([str(Path(sys.executable).with_name("timechat")), *args], input=input,
+                              capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
+    if _server is None:
+        _server = _ForkServer()
+        atexit.register(_server.close)
+    return _server.run(list(args), input, cwd, env, timeout)
 
 
 def jsonl(text: str) -> list[dict]:
