@@ -122,10 +122,12 @@ def test_resume_after_a_kill_and_failures(setup, shared):
     other, proc = random_model(TimeChatConfig.preset("tiny"), shared / "fixtures" / "reference_tiny" / "llama-2-7b-chat-hf",
                                seed=1)
     save_model_folder(other, proc, setup / "other_model")
-    r = run_cli("infer", "--manifest", str(gt), "-o", "resumed.jsonl", *ARGS, "--model", str(setup / "other_model"),
-                "--max-new-tokens", "13", cwd=setup)
-    assert r.returncode == 2 and "resumed.jsonl:1: answered under other conditions: model_digest" in r.stderr, r.stderr[-800:]
-    assert '"max_new_tokens": 12' in r.stderr and '"max_new_tokens": 13' in r.stderr
+    # each condition alone refuses the resume (one call with both would pass with either check broken)
+    for args, named in ((["--model", str(setup / "other_model")], "model_digest"), (["--max-new-tokens", "13"], "decoding")):
+        r = run_cli("infer", "--manifest", str(gt), "-o", "resumed.jsonl", *ARGS, "--model", str(setup / "model"),
+                    *args, cwd=setup)
+        assert r.returncode == 2 and "resumed.jsonl:1: answered under other conditions" in r.stderr, r.stderr[-800:]
+        assert named in r.stderr.split("answered under other conditions", 1)[1], r.stderr[-800:]
     assert strip(jsonl((setup / "resumed.jsonl").read_text())) == strip(done)
     bad = setup / "bad.jsonl"
     bad.write_text(json.dumps({"video": "v0.mp4", "task": "dvc"}) + "\n" + json.dumps({"video": "gone.mp4", "task": "dvc"}) + "\n")
