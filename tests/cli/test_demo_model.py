@@ -8,6 +8,7 @@ synth -> build-timeit --eval-format -> infer --manifest (default model) -> eval.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +85,41 @@ BARS = {"R1@0.5": 10, "HIT@1": 5, "F1": 5}
 def test_default_model_beats_the_video_blind_answers(measured, metric):
     _, model, base = measured
     assert model[metric] >= base[metric] + BARS[metric], (metric, model[metric], base[metric])
+
+
+def _recipe():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("demo_model_recipe",
+                                                  Path(__file__).resolve().parents[2] / "scripts" / "demo_model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_grounding_breakdown_by_shapes_counts_answers_with_another_shapes_interval(heldout, measured, tmp_path):
+    """The model card's breakdown (scripts/demo_model.py by_objects): over the groups it gives eval's R1@0.5
+    for the model's answers; answering every question with another shape's interval (where there is one) is
+    counted as that, and as right only where that interval overlaps the queried one's by tIoU >= 0.5."""
+    recipe = _recipe()
+    g, _, _ = measured
+    groups = recipe.by_objects(heldout / "pred_grounding.jsonl", heldout / "scenes")
+    assert set(groups) >= {"1", "2", "3"}
+    total = sum(r["questions"] for r in groups.values())
+    assert total == g["num_queries"]
+    assert sum(r["R1@0.5"] * r["questions"] for r in groups.values()) / total == pytest.approx(g["R1@0.5"], abs=0.1)
+
+    wrong = tmp_path / "pred_wrong.jsonl"
+    with open(heldout / "pred_grounding.jsonl") as f, open(wrong, "w") as out:
+        for line in f:
+            p = json.loads(line)
+            scene = json.loads((heldout / "scenes" / f"{Path(p['video']).stem}.json").read_text())
+            queried = next(e for e in scene["events"] if e["query"] == p["query"].rstrip("."))
+            other = next((e for e in scene["events"] if e is not queried), queried)
+            p["parsed"] = {"windows": [[other["start"], other["end"]]]}
+            out.write(json.dumps(p) + "\n")
+    groups = recipe.by_objects(wrong, heldout / "scenes")
+    assert groups["1"]["R1@0.5"] == 100 and groups["1"]["another_shape"] == 0
+    for n in ("2", "3"):
+        assert groups[n]["another_shape"] > 50
+        assert groups[n]["R1@0.5"] + groups[n]["another_shape"] == pytest.approx(100, abs=0.15)
