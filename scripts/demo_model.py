@@ -253,10 +253,14 @@ def by_objects(pred: Path, scenes: Path) -> dict:
     from timechat_core.eval.tvg import tvg_iou
 
     rows: dict[int, list[tuple[bool, bool]]] = {}
+    loaded: dict[str, dict] = {}  # a video's questions share its scene file
     with open(pred, encoding="utf-8") as f:
         for line in f:
             p = json.loads(line)
-            scene = json.loads((scenes / f"{Path(p['video']).stem}.json").read_text())
+            stem = Path(p["video"]).stem
+            if stem not in loaded:
+                loaded[stem] = json.loads((scenes / f"{stem}.json").read_text())
+            scene = loaded[stem]
             events = [(e["start"], e["end"]) for e in scene["events"]]
             queried = next((e["start"], e["end"]) for e in scene["events"] if e["query"] == p["query"].rstrip("."))
             windows = (p.get("parsed") or {}).get("windows") or []
