@@ -105,7 +105,8 @@ class _ForkServer:
             out, err, stdin = Path(tmp, "stdout"), Path(tmp, "stderr"), Path(tmp, "stdin")
             out.touch()
             err.touch()
-            stdin.write_text(input or "")
+            if input is not None:
+                stdin.write_text(input)
             request = {"args": args, "cwd": str(cwd or os.getcwd()), "env": dict(os.environ if env is None else env),
                        "stdin": str(stdin) if input is not None else os.devnull, "stdout": str(out), "stderr": str(err),
                        "argv0": str(Path(sys.executable).with_name("timechat"))}  # as the console script

@@ -24,7 +24,6 @@ import threading
 
 # What the commands under test import lazily; importing them here is what the forks share.
 PRELOAD = (
-    "timechat_cli.main",
     "torch",
     "transformers.models.llama.modeling_llama",
     "transformers.models.bert.modeling_bert",
@@ -35,7 +34,7 @@ PRELOAD = (
     "av",
     "decord",
 )
-PACKAGES = ("timechat_core", "timechat_cli")  # every module of the project, too
+PACKAGES = ("timechat_core", "timechat_cli")  # every module of the project (timechat_cli.main included), too
 
 
 def _preload() -> None:
