@@ -123,3 +123,15 @@ def test_grounding_breakdown_by_shapes_counts_answers_with_another_shapes_interv
     for n in ("2", "3"):
         assert groups[n]["another_shape"] > 50
         assert groups[n]["R1@0.5"] + groups[n]["another_shape"] == pytest.approx(100, abs=0.15)
+    assert "far less which words name which shape" in recipe._binding(groups)  # the card's reading of the table
+
+    early = tmp_path / "pred_early.jsonl"  # every answer the first half second: wrong, and no shape's interval
+    with open(heldout / "pred_grounding.jsonl") as f, open(early, "w") as out:
+        for line in f:
+            p = json.loads(line)
+            p["parsed"] = {"windows": [[0.0, 0.5]]}
+            out.write(json.dumps(p) + "\n")
+    groups = recipe.by_objects(early, heldout / "scenes")
+    assert all(r["another_shape"] == 0 for r in groups.values())
+    assert "0 % of its wrong answers" in recipe._binding(groups)
+    assert "misread times" in recipe._binding(groups)
