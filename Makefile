@@ -19,7 +19,7 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(PY) scripts/demo.py
 
-# Rebuild models/demo/ from nothing (synthetic data, tokenizers, about 60 min of CPU training,
+# Rebuild models/demo/ from nothing (synthetic data, tokenizers, 52 min to 3 h of CPU training by the machine,
 # checkpoint selection on a validation seed, scores on a test seed): see models/demo/README.md.
 demo-model: $(STAMP)
 	$(PY) scripts/demo_model.py all

@@ -473,8 +473,11 @@ scenes video-blind for 1100 steps, hence fp32.
 ## Reproduce
 `make demo-model` (runs `scripts/demo_model.py all`: data, tokenizers and initial folder, training,
 selection, test scores, this card): the training above plus about 20 min for data, selection and test
-scores on the 2-core machine. Data, tokenizers and the training order are seeded; a rerun on another CPU
-may still differ in the last bits of the sums.
+scores on the 2-core machine. The training minutes scale with the CPU's matrix-multiply speed, which varies
+between machines of the same kind: on 2026-12-04 the stage-1 config ran at 10-14 samples/s on one (about 3x
+slower than the run above; its step time is almost all LLM matrix products), so the recipe can take about 3 h
+of training. Data, tokenizers and the training order are seeded; a rerun on another CPU may still differ in the
+last bits of the sums.
 """
 
 
