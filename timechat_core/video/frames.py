@@ -17,6 +17,7 @@ Backends:
 from __future__ import annotations
 
 import bisect
+import logging
 import os
 from dataclasses import dataclass, field
 
@@ -27,6 +28,14 @@ from timechat_core.video import probe as probe_mod
 from timechat_core.video.sampling import frame_timestamps, sample_indices, timestamp_message
 
 BACKENDS = ("auto", "decord", "pyav")
+
+log = logging.getLogger(__name__)
+_warned_sizes: set[int] = set()
+
+
+class _DecordSizeBug(Exception):
+    """decord 0.6 returns 4-channel garbage for some output sizes (8, 12, 16, 24, 48, 72, ...)
+    and then fails to copy it (dmlc/decord#336); the file itself is fine."""
 
 
 @dataclass(frozen=True)
@@ -96,14 +105,23 @@ def load_frames(
     """
     if size < 1:
         raise ValueError(f"size must be >= 1, got {size}")
-    backend = resolve_backend(backend)
+    requested, backend = backend, resolve_backend(backend)
     if backend == "decord":
         # Probe first: decord prints its own log line on a bad file before raising; the probe
         # says in one line what is wrong (missing, empty, not media, no video stream).
         info = probe_mod.probe(path)
         if info.video is None:
             raise MediaError(path, "no video stream")
-        return _read_decord(str(path), num_frames, size, strategy, seed)
+        try:
+            return _read_decord(str(path), num_frames, size, strategy, seed)
+        except _DecordSizeBug:
+            if requested == "decord":
+                raise MediaError(
+                    path, f"decord cannot scale frames to {size}x{size} (a decord bug at this size); use --backend pyav"
+                ) from None
+            if size not in _warned_sizes:
+                _warned_sizes.add(size)
+                log.warning("decord cannot scale frames to %dx%d (a decord bug at this size): decoding with PyAV", size, size)
     probe_mod.check_readable_file(path)
     return _read_pyav(str(path), num_frames, size, strategy, seed)
 
@@ -136,6 +154,8 @@ def _read_decord(path: str, num_frames: int, size: int, strategy: str, seed: int
         frames = batch.asnumpy() if hasattr(batch, "asnumpy") else np.asarray(batch)
         fps = float(vr.get_avg_fps())
     except (decord.DECORDError, RuntimeError) as e:
+        if "from_size == to_size" in str(e):
+            raise _DecordSizeBug() from None
         raise MediaError(path, f"decord cannot decode it (corrupt or truncated?): {_short(e)}") from None
     return _finish(path, frames, indices, fps, vlen, "decord")
 

@@ -94,6 +94,29 @@ def test_real_video_jfk(jfk, backend):
     assert got.message.endswith(", 10.9 seconds. ")
 
 
+@needs_decord
+def test_sizes_decord_cannot_scale_to_fall_back_to_pyav(jfk, caplog, monkeypatch):
+    """decord 0.6 returns 4-channel garbage at some sizes (48 among them) and fails to copy it:
+    `auto` decodes those with PyAV (and says so once), `decord` names the way out."""
+    import decord
+
+    with pytest.raises(decord.DECORDError, match="from_size == to_size"):
+        decord.VideoReader(str(jfk), height=48, width=48).get_batch([0])
+    monkeypatch.setattr("timechat_core.video.frames._warned_sizes", set())
+    with caplog.at_level("WARNING"):
+        auto = load_frames(jfk, 8, 48, backend="auto")
+        load_frames(jfk, 8, 48, backend="auto")
+    pyav = load_frames(jfk, 8, 48, backend="pyav")
+    assert auto.backend == "pyav" and auto.frames.shape == (8, 48, 48, 3)
+    np.testing.assert_array_equal(auto.frames, pyav.frames)
+    assert [r.getMessage() for r in caplog.records].count(
+        "decord cannot scale frames to 48x48 (a decord bug at this size): decoding with PyAV"
+    ) == 1
+    with pytest.raises(MediaError, match="use --backend pyav") as e:
+        load_frames(jfk, 8, 48, backend="decord")
+    assert str(jfk) in str(e.value) and "corrupt" not in str(e.value)
+
+
 def test_short_and_one_frame_videos_use_every_frame(media):
     short = load_frames(media.video("short.mp4", **CLIPS[4][1]), 96, 32, backend="pyav")
     assert short.indices == list(range(12))
