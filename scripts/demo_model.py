@@ -246,6 +246,59 @@ def looks(model_dir: Path, n: int = 64) -> dict:
                 "zero_tokens": loss(torch.zeros_like(true))}
 
 
+def asks(model_dir: Path, root: Path) -> dict:
+    """Does the model use which shape the question names? On the grounding questions about videos with 2-3
+    shapes in `root` (a `timechat synth` folder): the answer's loss (teacher-forced, the true answer) with the
+    true question, and with the same question naming another shape of the same video (same frames, same
+    answer). A model that finds the named shape has the lower loss with the true question nearly always;
+    about 50 % means it does not use which shape is asked."""
+    import dataclasses
+
+    import torch
+
+    from timechat_core.model.folder import load_model_folder
+    from timechat_core.train.config import TrainConfig
+    from timechat_core.train.data import Collator, TrainDataset, read_records
+
+    records = root / "timeit_0_grounding.jsonl"
+    if not records.is_file():
+        run(*TIMECHAT, "build-timeit", "--config", root / "sources.yaml", "--sources", "charades", "--seed", 0,
+            "-o", records)
+    pairs = []
+    for rec in read_records([records]):
+        scene = json.loads((root / "scenes" / f"{Path(rec.video).stem}.json").read_text())
+        q, a = rec.qa[0]
+        named = [e["query"] for e in scene["events"] if f"'{e['query']}'" in q]
+        others = [e["query"] for e in scene["events"] if e["query"] not in named]
+        if len(scene["objects"]) > 1 and len(named) == 1 and others:
+            pairs.append((rec, dataclasses.replace(rec, qa=((q.replace(named[0], others[0]), a),))))
+    tc = TrainConfig.from_yaml(REPO / "configs" / "train" / "demo-static.yaml")
+    model, proc = load_model_folder(model_dir, dtype=torch.float32)
+    model.eval()
+    data = dataclasses.replace(tc.data, video_root=str(root))
+    collate = Collator(proc)
+
+    def losses(recs) -> torch.Tensor:  # per question: mean cross-entropy over its answer tokens
+        ds = TrainDataset(recs, model.config, data, 0)
+        out = []
+        for start in range(0, len(recs), 32):
+            b = collate([ds[(0, i)] for i in range(start, min(start + 32, len(recs)))])
+            tokens = model.encode_video(torch.stack(b.pixel_values), b.qformer_input_ids, b.qformer_attention_mask)
+            logits = model.lm_loss(model.splice_video(b.input_ids, tokens, proc.image_token_id), b.attention_mask,
+                                   b.labels)["logits"]
+            labels = b.labels[:, 1:]
+            ce = torch.nn.functional.cross_entropy(logits[:, :-1].transpose(1, 2), labels.clamp(min=0),
+                                                   reduction="none")
+            mask = labels != -100
+            out.append((ce * mask).sum(1) / mask.sum(1))
+        return torch.cat(out)
+
+    with torch.no_grad():
+        true, other = losses([p[0] for p in pairs]), losses([p[1] for p in pairs])
+    return {"questions": len(pairs), "lower_with_true_question": round(100 * (true < other).float().mean().item(), 1),
+            "loss_true_question": round(true.mean().item(), 4), "loss_other_shape": round(other.mean().item(), 4)}
+
+
 def by_objects(pred: Path, scenes: Path) -> dict:
     """Grounding R1@0.5 by the number of shapes in the video, and the share of questions answered with
     another shape's interval (tIoU >= 0.5 with it, < 0.5 with the queried one): picking the wrong shape
@@ -277,6 +330,7 @@ def test() -> None:
                                                           None, f"test_{best}")),
               "blind_baseline": blind(TEST), "validation": json.loads((RUN / "selection.json").read_text())[best],
               "loss_with": looks(RUN / "train_run" / "checkpoints" / best / "model"),
+              "question_swap": asks(RUN / "train_run" / "checkpoints" / best / "model", RUN / TEST),
               "grounding_by_objects": by_objects(RUN / "scores" / f"test_{best}" / "pred_grounding.jsonl",
                                                      RUN / TEST / "scenes")}
     (RUN / "scores.json").write_text(json.dumps(scores, indent=1) + "\n")
@@ -346,6 +400,19 @@ def _binding(rows: dict) -> str:
             "object, 56 % with 2-3, for a grounding-only model).")
 
 
+def _asks(q: dict | None) -> str:
+    """The card's paragraph on `asks` (the question with another shape's name), from its numbers."""
+    if not q:
+        return ""
+    verdict = ("so which shape the question names makes no difference to it: it answers from where shapes come "
+               "and go, whichever is asked" if q["lower_with_true_question"] < 65 else
+               "so it does use which shape the question names")
+    return (f"Does it use which shape is asked? On the {q['questions']} test questions about videos with 2-3 shapes, "
+            f"its loss on the true answer is {q['loss_true_question']} with the true question and "
+            f"{q['loss_other_shape']} with the same question naming another shape of the same video; the true "
+            f"question gives the lower loss on {q['lower_with_true_question']} % of them (50 % is chance), {verdict}.")
+
+
 def _turns(path: Path) -> int:
     with open(path, encoding="utf-8") as f:
         return sum(len(json.loads(line)["QA"]) for line in f)
@@ -379,7 +446,7 @@ def card(scores: dict, train_metrics: list[list[dict]], selection: dict, cfg: di
         _row("dense captioning METEOR", d["METEOR"], None)])
     objects = "\n".join(f"| {n} | {r['questions']} | {r['R1@0.5']} | {r['another_shape']} |"
                          for n, r in scores["grounding_by_objects"].items())
-    return CARD.format(rows=rows, sel=sel, objects=objects, binding=_binding(scores["grounding_by_objects"]), status=_status(t, b, scores["loss_with"]), ckpt=scores["checkpoint"], window=b["grounding"]["window"],
+    return CARD.format(rows=rows, sel=sel, objects=objects, binding=_binding(scores["grounding_by_objects"]), asks=_asks(scores.get("question_swap")), status=_status(t, b, scores["loss_with"]), ckpt=scores["checkpoint"], window=b["grounding"]["window"],
                        per_template=b["grounding"]["R1@0.5 (best window per query template)"],
                        segments=b["dvc"]["segments"], minutes=minutes[1], steps=last["step"], minutes1=minutes[0],
                        minutes_all=sum(minutes), steps1=train_metrics[0][-1]["step"], lr1=stage1["optim"]["init_lr"],
@@ -453,6 +520,8 @@ interval": the answer overlaps another shape's interval with tIoU >= 0.5 and not
 {objects}
 
 {binding}
+
+{asks}
 
 ## Why the static scenes
 On the full scenes (shapes that also move and change colour, coloured backgrounds, flashes, cuts) no run
