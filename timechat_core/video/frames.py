@@ -121,7 +121,8 @@ def load_frames(
                 ) from None
             if size not in _warned_sizes:
                 _warned_sizes.add(size)
-                log.warning("decord cannot scale frames to %dx%d (a decord bug at this size): decoding with PyAV", size, size)
+                log.warning("decord cannot scale frames to %dx%d (a decord bug at this size): decoding with PyAV",
+                            size, size)
     probe_mod.check_readable_file(path)
     return _read_pyav(str(path), num_frames, size, strategy, seed)
 
