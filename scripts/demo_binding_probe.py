@@ -18,7 +18,8 @@ shape only (no choice to make; the other question gets the other shape's tokens)
 the measure. Two controls: `--task exists` ("Is the red circle visible in the video?" -> "appears." / "no.",
 half each: matching the named shape against the tokens without reading any time) and `--task copy` (the
 answer is the colour the question names: reading the question, no video needed). `--mix-copy F`: that share
-of every training batch is copy questions.
+of every training batch is copy questions; `--lm-loss`: train on every text token (the question too), not
+only the answers as TimeChat does.
 
     python scripts/demo_binding_probe.py --steps 3000
     python scripts/demo_binding_probe.py --steps 500 --oracle
@@ -108,6 +109,7 @@ def main(argv=None) -> None:
     ap.add_argument("--task", choices=("grounding", "exists", "copy"), default="grounding")
     ap.add_argument("--oracle", action="store_true", help="tokens of the asked shape only")
     ap.add_argument("--mix-copy", type=float, default=0.0, help="this share of each batch: copy questions")
+    ap.add_argument("--lm-loss", action="store_true", help="train on every text token, not only the answers")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
@@ -128,13 +130,16 @@ def main(argv=None) -> None:
     frame_text = ["This frame is sampled at 0.0 second."] * T  # unused: the visual stack is bypassed
     digit = torch.tensor([proc.llama.convert_ids_to_tokens(i).lstrip("▁").isdigit() for i in range(len(proc.llama))])
 
-    def losses(scenes, qas, seeds, asked):
+    def losses(scenes, qas, seeds, asked, lm=False):
         """Per question: (mean loss over the answer's tokens, over its digits, or all its tokens but for grounding)."""
         b = proc.train_batch([training_conversation([qa], "", T) for qa in qas], [frame_text] * len(qas))
         x = torch.stack([tokens(s, seed, name if args.oracle else None) for s, seed, name in zip(scenes, seeds, asked)])
         logits = llm(inputs_embeds=model.splice_video(b.input_ids, to_llm(x), proc.image_token_id),
                      attention_mask=b.attention_mask).logits
         labels = b.labels[:, 1:]
+        if lm:  # every text token is a target (not just the answer's): language modelling on the prompt too
+            labels = b.input_ids[:, 1:].masked_fill((b.input_ids[:, 1:] == proc.image_token_id)
+                                                    | (b.attention_mask[:, 1:] == 0), -100)
         ce = torch.nn.functional.cross_entropy(logits[:, :-1].transpose(1, 2), labels.clamp(min=0), reduction="none")
         answer = labels != -100
         digits = answer & digit[labels.clamp(min=0)] if args.task == "grounding" else answer
@@ -159,7 +164,7 @@ def main(argv=None) -> None:
         scenes = [make_scene(10000 + step, k, static=True).to_dict() for k in range(BATCH)]
         qs = [question(s, rng, templates, "copy" if k < n_copy else args.task)[0] for k, s in enumerate(scenes)]
         loss, _ = losses(scenes, [(q, a) for q, a, _ in qs], [step * 1000 + k for k in range(BATCH)],
-                         [n for _, _, n in qs])
+                         [n for _, _, n in qs], lm=args.lm_loss)
         loss = loss.mean()
         opt.zero_grad()
         loss.backward()
@@ -172,7 +177,8 @@ def main(argv=None) -> None:
                 # scores ~1 on grounding, which checks the measure.
                 _, true = losses(scenes, [v[1][:2] for v in val], seeds, [v[1][2] for v in val])
                 _, alt = losses(scenes, [v[2][:2] for v in val], seeds, [v[2][2] for v in val])
-            print(json.dumps({"task": args.task, "oracle": args.oracle, "mix_copy": args.mix_copy, "step": step,
+            print(json.dumps({"task": args.task, "oracle": args.oracle, "mix_copy": args.mix_copy,
+                              "lm_loss": args.lm_loss, "step": step,
                               "loss": round(loss.item(), 4), "val_loss": round(true.mean().item(), 4),
                               "right_over_alternative": round((true < alt).float().mean().item(), 3),
                               "seconds": round(time.time() - t0)}), flush=True)

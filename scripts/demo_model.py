@@ -533,9 +533,10 @@ scores 160 held-out questions about 2-3 shapes. It learns to copy the named colo
 shape's name on 98.1 % at step 500), but with every shape's tokens it does not learn which one the question names:
 50.6 % at step 3000 (96,000 questions), and "Is the red circle visible in the video?" stays at chance (50.6 % at
 step 1500); copy questions in half of every batch (`--mix-copy 0.5`) do not help (yes/no 49.4 % at step 1000,
-grounding 51.2 % at 1500). Question-first prompts (1000 steps; 750 for the yes/no question), lr 0.003 (1000), init
-std 0.08 (1500), one short question template (2500) and an answer that names the shape (1000) changed nothing (an
-uncommitted variant of the probe; lr 0.003, question-first grounding and the named answer on the 6,000 stage-1
+grounding 51.2 % at 1500), nor does training on every text token of the prompt, not only the answers (`--lm-loss`;
+yes/no 50.6 % at step 1500). Question-first prompts (1000 steps; 750 for the yes/no question), lr 0.003 (1000),
+init std 0.08 (1500), one short question template (2500) and an answer that names the shape (1000) changed nothing
+(an uncommitted variant of the probe; lr 0.003, question-first grounding and the named answer on the 6,000 stage-1
 questions instead of fresh scenes). So a perfect frame encoder would not be enough: this 3-layer LLM does not
 learn, within a CPU budget, to match the question's words against the video tokens.
 
