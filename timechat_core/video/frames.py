@@ -30,7 +30,8 @@ from timechat_core.video.sampling import frame_timestamps, sample_indices, times
 BACKENDS = ("auto", "decord", "pyav")
 
 log = logging.getLogger(__name__)
-_warned_sizes: set[int] = set()
+_decord_bad_sizes: set[int] = set()
+"""Sizes decord failed to scale to in this process: `auto` goes straight to PyAV for them."""
 
 
 class _DecordSizeBug(Exception):
@@ -106,6 +107,8 @@ def load_frames(
     if size < 1:
         raise ValueError(f"size must be >= 1, got {size}")
     requested, backend = backend, resolve_backend(backend)
+    if requested == "auto" and size in _decord_bad_sizes:
+        backend = "pyav"  # every frame of a run from one decoder
     if backend == "decord":
         # Probe first: decord prints its own log line on a bad file before raising; the probe
         # says in one line what is wrong (missing, empty, not media, no video stream).
@@ -119,10 +122,9 @@ def load_frames(
                 raise MediaError(
                     path, f"decord cannot scale frames to {size}x{size} (a decord bug at this size); use --backend pyav"
                 ) from None
-            if size not in _warned_sizes:
-                _warned_sizes.add(size)
-                log.warning("decord cannot scale frames to %dx%d (a decord bug at this size): decoding with PyAV",
-                            size, size)
+            _decord_bad_sizes.add(size)
+            log.warning("decord cannot scale frames to %dx%d (a decord bug at this size): decoding with PyAV",
+                        size, size)
     probe_mod.check_readable_file(path)
     return _read_pyav(str(path), num_frames, size, strategy, seed)
 

@@ -97,12 +97,13 @@ def test_real_video_jfk(jfk, backend):
 @needs_decord
 def test_sizes_decord_cannot_scale_to_fall_back_to_pyav(jfk, caplog, monkeypatch):
     """decord 0.6 returns 4-channel garbage at some sizes (48 among them) and fails to copy it:
-    `auto` decodes those with PyAV (and says so once), `decord` names the way out."""
+    `auto` decodes those with PyAV (and says so once: later calls go straight to PyAV), `decord` names the
+    way out."""
     import decord
 
     with pytest.raises(decord.DECORDError, match="from_size == to_size"):
         decord.VideoReader(str(jfk), height=48, width=48).get_batch([0])
-    monkeypatch.setattr("timechat_core.video.frames._warned_sizes", set())
+    monkeypatch.setattr("timechat_core.video.frames._decord_bad_sizes", set())
     with caplog.at_level("WARNING"):
         auto = load_frames(jfk, 8, 48, backend="auto")
         load_frames(jfk, 8, 48, backend="auto")
