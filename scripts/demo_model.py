@@ -400,17 +400,36 @@ def _binding(rows: dict) -> str:
             "object, 56 % with 2-3, for a grounding-only model).")
 
 
+PROBE = """Why not, measured with `scripts/demo_binding_probe.py` (2026-12-05, 2-core machine): it trains this card's LLM
+alone (same sizes, random init, the shipped tokenizers, the recipe's AdamW lr 0.001) on perfect video tokens (per
+sampled frame a one-hot of each visible shape and of its time's digits) with fresh static scenes every step, and
+scores 160 held-out questions about 2-3 shapes. It learns to copy the named colour from the question (held-out loss
+0.0011 at step 300) and, shown only the asked shape's tokens, to read its interval (the true question beats another
+shape's name on 98.1 % at step 500), but with every shape's tokens it does not learn which one the question names:
+50.6 % at step 3000 (96,000 questions), and "Is the red circle visible in the video?" stays at chance (50.6 % at
+step 1500); copy questions in half of every batch (`--mix-copy 0.5`) do not help (yes/no 49.4 % at step 1000,
+grounding 51.2 % at 1500), nor does training on every text token of the prompt, not only the answers (`--lm-loss`;
+yes/no 50.6 % at step 1500). Question-first prompts (1000 steps; 750 for the yes/no question), lr 0.003 (1000),
+init std 0.08 (1500), one short question template (2500) and an answer that names the shape (1000) changed nothing
+(an uncommitted variant of the probe; lr 0.003, question-first grounding and the named answer on the 6,000 stage-1
+questions instead of fresh scenes). So a perfect frame encoder would not be enough: this 3-layer LLM does not
+learn, within a CPU budget, to match the question's words against the video tokens.
+"""
+"""Under `_asks` when the model does not use the question: why, from `scripts/demo_binding_probe.py` (dated)."""
+
+
 def _asks(q: dict | None) -> str:
     """The card's paragraph on `asks` (the question with another shape's name), from its numbers."""
     if not q:
         return ""
+    ignores = q["lower_with_true_question"] < 65
     verdict = ("so which shape the question names makes no difference to it: it answers from where shapes come "
-               "and go, whichever is asked" if q["lower_with_true_question"] < 65 else
-               "so it does use which shape the question names")
+               "and go, whichever is asked" if ignores else "so it does use which shape the question names")
     return (f"Does it use which shape is asked? On the {q['questions']} test questions about videos with 2-3 shapes, "
             f"its loss on the true answer is {q['loss_true_question']} with the true question and "
             f"{q['loss_other_shape']} with the same question naming another shape of the same video; the true "
-            f"question gives the lower loss on {q['lower_with_true_question']} % of them (50 % is chance), {verdict}.")
+            f"question gives the lower loss on {q['lower_with_true_question']} % of them (50 % is chance), {verdict}."
+            + ("\n\n" + PROBE.rstrip("\n") if ignores else ""))
 
 
 def _turns(path: Path) -> int:
@@ -524,21 +543,6 @@ interval": the answer overlaps another shape's interval with tIoU >= 0.5 and not
 {binding}
 
 {asks}
-
-Why not, measured with `scripts/demo_binding_probe.py` (2026-12-05, 2-core machine): it trains this card's LLM
-alone (same sizes, random init, the shipped tokenizers, the recipe's AdamW lr 0.001) on perfect video tokens (per
-sampled frame a one-hot of each visible shape and of its time's digits) with fresh static scenes every step, and
-scores 160 held-out questions about 2-3 shapes. It learns to copy the named colour from the question (held-out loss
-0.0011 at step 300) and, shown only the asked shape's tokens, to read its interval (the true question beats another
-shape's name on 98.1 % at step 500), but with every shape's tokens it does not learn which one the question names:
-50.6 % at step 3000 (96,000 questions), and "Is the red circle visible in the video?" stays at chance (50.6 % at
-step 1500); copy questions in half of every batch (`--mix-copy 0.5`) do not help (yes/no 49.4 % at step 1000,
-grounding 51.2 % at 1500), nor does training on every text token of the prompt, not only the answers (`--lm-loss`;
-yes/no 50.6 % at step 1500). Question-first prompts (1000 steps; 750 for the yes/no question), lr 0.003 (1000),
-init std 0.08 (1500), one short question template (2500) and an answer that names the shape (1000) changed nothing
-(an uncommitted variant of the probe; lr 0.003, question-first grounding and the named answer on the 6,000 stage-1
-questions instead of fresh scenes). So a perfect frame encoder would not be enough: this 3-layer LLM does not
-learn, within a CPU budget, to match the question's words against the video tokens.
 
 ## Why the static scenes
 On the full scenes (shapes that also move and change colour, coloured backgrounds, flashes, cuts) no run

@@ -148,8 +148,10 @@ def test_question_swap_covers_every_question_about_several_shapes(heldout, quest
     scenes = [json.loads(p.read_text()) for p in (heldout / "scenes").glob("*.json")]
     assert question_swap["questions"] == sum(len(s["events"]) for s in scenes if len(s["objects"]) > 1)
     recipe = _recipe()
-    assert "makes no difference to it" in recipe._asks({**question_swap, "lower_with_true_question": 52.0})
-    assert "it does use which shape" in recipe._asks({**question_swap, "lower_with_true_question": 90.0})
+    ignores = recipe._asks({**question_swap, "lower_with_true_question": 52.0})
+    uses = recipe._asks({**question_swap, "lower_with_true_question": 90.0})
+    assert "makes no difference to it" in ignores and "demo_binding_probe.py" in ignores  # with the why
+    assert "it does use which shape" in uses and "demo_binding_probe.py" not in uses
 
 
 @pytest.mark.xfail(raises=AssertionError, strict=True, reason="the shipped model does not use which shape is asked "
