@@ -210,24 +210,41 @@ def select() -> None:
     print(f"picked {best}: {done[best]}", file=sys.stderr)
 
 
-def looks(model_dir: Path, n: int = 64) -> dict:
-    """Does the model use the pixels and the frame times? Its training loss on the first `n` grounding
-    questions of stage 1 with the true video tokens, and with the tokens of the same frames under
-    another record's timestamps, of another record's frames under the true timestamps, and all zero."""
-    import dataclasses
-
+def _teacher_forcing(model_dir: Path):
+    """(stage-1 TrainConfig, model in eval mode, processor, collator): what `looks` and `asks` score with."""
     import torch
 
     from timechat_core.model.folder import load_model_folder
     from timechat_core.train.config import TrainConfig
-    from timechat_core.train.data import Collator, TrainDataset, read_records
+    from timechat_core.train.data import Collator
 
     tc = TrainConfig.from_yaml(REPO / "configs" / "train" / "demo-static.yaml")
     model, proc = load_model_folder(model_dir, dtype=torch.float32)
     model.eval()
+    return tc, model, proc, Collator(proc)
+
+
+def _dataset(records, model, tc, video_root: Path):
+    """Stage 1's training samples (its frame draws, seed 0) of `records`, videos under `video_root`."""
+    import dataclasses
+
+    from timechat_core.train.data import TrainDataset
+
+    return TrainDataset(records, model.config, dataclasses.replace(tc.data, video_root=str(video_root)), 0)
+
+
+def looks(model_dir: Path, n: int = 64) -> dict:
+    """Does the model use the pixels and the frame times? Its training loss on the first `n` grounding
+    questions of stage 1 with the true video tokens, and with the tokens of the same frames under
+    another record's timestamps, of another record's frames under the true timestamps, and all zero."""
+    import torch
+
+    from timechat_core.train.data import read_records
+
+    tc, model, proc, collate = _teacher_forcing(model_dir)
     records = read_records([REPO / p for p in tc.data.train])[:n]
-    ds = TrainDataset(records, model.config, dataclasses.replace(tc.data, video_root=str(REPO / tc.data.video_root)), 0)
-    b = Collator(proc)([ds[(0, i)] for i in range(n)])
+    ds = _dataset(records, model, tc, REPO / tc.data.video_root)
+    b = collate([ds[(0, i)] for i in range(n)])
     pv = torch.stack(b.pixel_values)
     T = pv.shape[1]
 
@@ -256,46 +273,43 @@ def asks(model_dir: Path, root: Path) -> dict:
 
     import torch
 
-    from timechat_core.model.folder import load_model_folder
-    from timechat_core.train.config import TrainConfig
-    from timechat_core.train.data import Collator, TrainDataset, read_records
+    from timechat_core.train.data import read_records
 
     records = root / "timeit_0_grounding.jsonl"
     if not records.is_file():
         run(*TIMECHAT, "build-timeit", "--config", root / "sources.yaml", "--sources", "charades", "--seed", 0,
             "-o", records)
-    pairs = []
+    asked, swap = [], {}  # swap: record -> (the shape's query in its question, another shape's query)
     for rec in read_records([records]):
         scene = json.loads((root / "scenes" / f"{Path(rec.video).stem}.json").read_text())
-        q, a = rec.qa[0]
-        named = [e["query"] for e in scene["events"] if f"'{e['query']}'" in q]
+        named = [e["query"] for e in scene["events"] if f"'{e['query']}'" in rec.qa[0][0]]
         others = [e["query"] for e in scene["events"] if e["query"] not in named]
         if len(scene["objects"]) > 1 and len(named) == 1 and others:
-            pairs.append((rec, dataclasses.replace(rec, qa=((q.replace(named[0], others[0]), a),))))
-    tc = TrainConfig.from_yaml(REPO / "configs" / "train" / "demo-static.yaml")
-    model, proc = load_model_folder(model_dir, dtype=torch.float32)
-    model.eval()
-    data = dataclasses.replace(tc.data, video_root=str(root))
-    collate = Collator(proc)
+            swap[len(asked)] = (named[0], others[0])
+            asked.append(rec)
+    tc, model, proc, collate = _teacher_forcing(model_dir)
+    ds = _dataset(asked, model, tc, root)
 
-    def losses(recs) -> torch.Tensor:  # per question: mean cross-entropy over its answer tokens
-        ds = TrainDataset(recs, model.config, data, 0)
-        out = []
-        for start in range(0, len(recs), 32):
-            b = collate([ds[(0, i)] for i in range(start, min(start + 32, len(recs)))])
-            tokens = model.encode_video(torch.stack(b.pixel_values), b.qformer_input_ids, b.qformer_attention_mask)
-            logits = model.lm_loss(model.splice_video(b.input_ids, tokens, proc.image_token_id), b.attention_mask,
-                                   b.labels)["logits"]
-            labels = b.labels[:, 1:]
-            ce = torch.nn.functional.cross_entropy(logits[:, :-1].transpose(1, 2), labels.clamp(min=0),
-                                                   reduction="none")
-            mask = labels != -100
-            out.append((ce * mask).sum(1) / mask.sum(1))
-        return torch.cat(out)
+    def answer_loss(batch, tokens) -> torch.Tensor:  # per question: mean cross-entropy over its answer tokens
+        logits = model.lm_loss(model.splice_video(batch.input_ids, tokens, proc.image_token_id),
+                               batch.attention_mask, batch.labels)["logits"]
+        labels = batch.labels[:, 1:]
+        ce = torch.nn.functional.cross_entropy(logits[:, :-1].transpose(1, 2), labels.clamp(min=0), reduction="none")
+        mask = labels != -100
+        return (ce * mask).sum(1) / mask.sum(1)
 
+    true, other = [], []
     with torch.no_grad():
-        true, other = losses([p[0] for p in pairs]), losses([p[1] for p in pairs])
-    return {"questions": len(pairs), "lower_with_true_question": round(100 * (true < other).float().mean().item(), 1),
+        for start in range(0, len(asked), 32):
+            samples = [ds[(0, i)] for i in range(start, min(start + 32, len(asked)))]
+            b = collate(samples)
+            # Each video decoded and encoded once: the other question differs only in the shape it names.
+            tokens = model.encode_video(torch.stack(b.pixel_values), b.qformer_input_ids, b.qformer_attention_mask)
+            true.append(answer_loss(b, tokens))
+            swapped = [dataclasses.replace(x, conversation=x.conversation.replace(*swap[x.index])) for x in samples]
+            other.append(answer_loss(collate(swapped), tokens))
+    true, other = torch.cat(true), torch.cat(other)
+    return {"questions": len(asked), "lower_with_true_question": round(100 * (true < other).float().mean().item(), 1),
             "loss_true_question": round(true.mean().item(), 4), "loss_other_shape": round(other.mean().item(), 4)}
 
 

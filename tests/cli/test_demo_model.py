@@ -147,6 +147,7 @@ def question_swap(heldout):
 def test_question_swap_covers_every_question_about_several_shapes(heldout, question_swap):
     scenes = [json.loads(p.read_text()) for p in (heldout / "scenes").glob("*.json")]
     assert question_swap["questions"] == sum(len(s["events"]) for s in scenes if len(s["objects"]) > 1)
+    assert question_swap["lower_with_true_question"] > 0  # 0: every pair tied, the other question was not asked
     recipe = _recipe()
     ignores = recipe._asks({**question_swap, "lower_with_true_question": 52.0})
     uses = recipe._asks({**question_swap, "lower_with_true_question": 90.0})
