@@ -84,7 +84,8 @@ class Engine:
         except (TimechatError, ValueError, OSError) as e:
             return Prepared(item, error=str(e), decode_s=time.perf_counter() - t0)
         msg = frames.message if self.prompts.frame_time_message else ""
-        return Prepared(item, frames, instruction, eval_prompt(msg, instruction, self.system),
+        prompt = eval_prompt(msg, instruction, self.system, video_last=self.prompts.video_after_instruction)
+        return Prepared(item, frames, instruction, prompt,
                         decode_s=time.perf_counter() - t0)
 
     def _prepared(self, items: list[Item]) -> Iterator[Prepared]:

@@ -111,6 +111,10 @@ class PromptSettings:
     frame_time_message: bool = True
     """TimeChat's "The video contains N frames sampled at t1, ..., tN seconds." before the instruction.
     False: the frame times reach the LLM only through the image Q-Former's timestamp text."""
+    video_after_instruction: bool = False
+    """False: TimeChat's `<Video>...</Video> {instruction}`. True: `{instruction} <Video>...</Video>`, so
+    that the video tokens attend to the question (the demo model: its small LLM, trained from scratch, does
+    not learn to match a question asked after the video, `scripts/demo_binding_probe.py --video-last`)."""
     eval_system: str | None = None
     """System prompt at inference; None: TimeChat's evaluation system prompt (training always uses " ")."""
     variants: dict[str, str] = field(default_factory=dict)

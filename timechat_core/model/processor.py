@@ -49,21 +49,26 @@ def llama2_prompt(turns: Sequence[tuple[str, str | None]], system: str) -> str:
     return out[len("<s>"):] if out.startswith("<s>") else out
 
 
-def eval_prompt(msg: str, prompt: str, system: str = EVAL_SYSTEM) -> str:
+def eval_prompt(msg: str, prompt: str, system: str = EVAL_SYSTEM, video_last: bool = False) -> str:
     """The evaluation prompt string; `msg` ends with a space, so two spaces precede `prompt`.
 
     An empty `msg` (a model trained without the frame-time message) gives "</Video> " + prompt, as
-    `training_conversation` does.
+    `training_conversation` does. `video_last`: the instruction first, then " <Video>...</Video>"
+    (`PromptSettings.video_after_instruction`).
     """
-    return llama2_prompt([(f"<Video>{IMAGE_TOKEN}</Video> " + (msg + " " if msg else "") + prompt, None)], system)
+    text = (msg + " " if msg else "") + prompt
+    if video_last:
+        return llama2_prompt([(f"{text} <Video>{IMAGE_TOKEN}</Video>", None)], system)
+    return llama2_prompt([(f"<Video>{IMAGE_TOKEN}</Video> " + text, None)], system)
 
 
 def training_conversation(qa: Sequence[tuple[str, str]], msg: str, num_video_tokens: int,
-                          system: str = TRAIN_SYSTEM) -> str:
-    """The training conversation string of one TimeIT record."""
+                          system: str = TRAIN_SYSTEM, video_last: bool = False) -> str:
+    """The training conversation string of one TimeIT record (`video_last`: as `eval_prompt`)."""
     if not qa:
         raise ValueError("a training record needs at least one QA pair")
-    first_q = "<Video>" + IMAGE_TOKEN * num_video_tokens + "</Video> " + msg + qa[0][0]
+    video = "<Video>" + IMAGE_TOKEN * num_video_tokens + "</Video>"
+    first_q = f"{msg}{qa[0][0]} {video}" if video_last else f"{video} {msg}{qa[0][0]}"
     turns = [(first_q, qa[0][1])] + [(q, a) for q, a in qa[1:]]
     return llama2_prompt(turns, system)
 

@@ -240,7 +240,8 @@ class TrainDataset(torch.utils.data.Dataset):
             qa = [(inject_asr(q, segments, mode=self.data.asr_mode), a) for q, a in qa]
         n_video = self.model_config.num_video_tokens(len(sampled.indices))
         msg = sampled.message if self.model_config.prompts.frame_time_message else ""
-        conversation = training_conversation(qa, msg, n_video)
+        conversation = training_conversation(qa, msg, n_video,
+                                             video_last=self.model_config.prompts.video_after_instruction)
         return Sample(index, pixel_values, conversation, frame_texts(sampled.message))
 
     def _cached_frames(self, path: Path, seed: int):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -71,3 +73,6 @@ def test_a_model_is_asked_the_way_its_config_says(media):
     assert p.instruction == text and p.prompt == eval_prompt("", text, " ")
     p = engine.prepare(Item(0, 0, video.name, video, "highlight", query="a dog", variant="qvhighlights"))
     assert p.instruction == build_prompt("highlight", "a dog").text
+    engine.prompts = dataclasses.replace(engine.prompts, video_after_instruction=True)
+    p = engine.prepare(Item(0, 0, video.name, video, "highlight", query="the red circle is visible"))
+    assert p.prompt == eval_prompt("", text, " ", video_last=True) and p.prompt.index(text) < p.prompt.index("<Video>")

@@ -46,6 +46,28 @@ def test_labels_supervise_answers_and_eos(processor):
                             "the given query happens in 1.5 - 2.0 seconds. </s>").split()
 
 
+def test_video_after_the_instruction_keeps_the_labels_and_one_video_slot(processor):
+    """`PromptSettings.video_after_instruction`: the question, then the video; still only the answers are
+    supervised, and the evaluation prompt still has the one <ImageHere> the engine splits on."""
+    qa = [("Find the event: the red circle appears.", "The given query happens in 0.0 - 1.5 seconds."),
+          ("And the square?", "The given query happens in 1.5 - 2.0 seconds.")]
+    first = training_conversation(qa, "", 4)
+    last = training_conversation(qa, "", 4, video_last=True)
+    assert last.index("<Video>") > last.index("red circle") and first.index("<Video>") < first.index("red circle")
+    assert last.replace("<ImageHere>", "").count("[INST]") == 2 and last.count("<ImageHere>") == 4
+    labels = {}
+    for name, conv in (("first", first), ("last", last)):
+        batch = processor.train_batch([conv], [["This frame is sampled at 0.0 second."] * 2])
+        ids, lab = batch.input_ids[0], batch.labels[0]
+        assert int((ids == processor.image_token_id).sum()) == 4
+        labels[name] = processor.llama.decode(ids[lab != IGNORE_INDEX]).split()
+    assert labels["last"] == labels["first"]
+    prompt = eval_prompt("", "Find it.", " ", video_last=True)
+    assert prompt.endswith("Find it. <Video><ImageHere></Video> [/INST]"), prompt
+    seg0, seg1 = processor.eval_segments(prompt)
+    assert processor.llama.decode(seg1).split() == ["</video>", "[/inst]"]
+
+
 def test_eval_segments_and_decoding(processor):
     seg0, seg1 = processor.eval_segments(eval_prompt("The video contains 2 frames. ", "Find it."))
     assert seg0[0] == 1 and 1 not in seg1.tolist()

@@ -201,6 +201,26 @@ def test_no_frame_time_message_leaves_only_the_qformer_text(tiny_data, tiny_mode
     assert s.frame_texts == with_msg.frame_texts and torch.equal(s.pixel_values, with_msg.pixel_values)
 
 
+def test_video_after_the_instruction_puts_the_question_first(tiny_data, tiny_model):
+    """`prompts.video_after_instruction`: "{msg}{question} <Video>...</Video>", the same frames and answer."""
+    from timechat_core.model.config import PromptSettings
+    from timechat_core.model.processor import IMAGE_TOKEN
+    from timechat_core.train.config import DataConfig
+
+    model, _ = tiny_model
+    cfg = model.config.replace(prompts=PromptSettings(video_after_instruction=True))
+    data = DataConfig(train=(str(tiny_data),), video_root=str(tiny_data.parent))
+    first = _dataset(tiny_data, model)[(0, 3)]
+    s = TrainDataset(read_records(data.train), cfg, data, seed=42)[(0, 3)]
+    q, a = read_records(data.train)[3].qa[0]
+    n = first.conversation.count(IMAGE_TOKEN)
+    assert n > 0 and s.conversation.count(IMAGE_TOKEN) == n
+    msg = first.conversation.split("</Video> ")[1].split(q)[0]
+    assert msg.startswith("The video contains")
+    assert s.conversation.endswith(msg + q + " <Video>" + IMAGE_TOKEN * n + "</Video> [/INST] " + a + " </s>")
+    assert torch.equal(s.pixel_values, first.pixel_values)
+
+
 def test_length_grouped_batches_pad_less_and_keep_the_step_equivalence(shared):
     """data.group_by_length on the lengths of real TimeIT records (Charades-STA and QVHighlights)."""
     from tests.core.timeit.helpers import build_one
