@@ -17,13 +17,18 @@ answer): about 0.5 means the LLM does not use which shape is asked. `--oracle` s
 shape only (no choice to make; the other question gets the other shape's tokens): the ceiling, and a check of
 the measure. Two controls: `--task exists` ("Is the red circle visible in the video?" -> "appears." / "no.",
 half each: matching the named shape against the tokens without reading any time) and `--task copy` (the
-answer is the colour the question names: reading the question, no video needed). `--mix-copy F`: that share
-of every training batch is copy questions; `--lm-loss`: train on every text token (the question too), not
-only the answers as TimeChat does.
+answer is the colour the question names: reading the question, no video needed). `--mix-copy F` /
+`--mix-exists F`: that share of every training batch is copy / exists questions; `--lm-loss`: train on every
+text token (the question too), not only the answers as TimeChat does. How it is asked: `--restate` starts
+grounding and exists answers with the shape's name ("red circle 3.5 - 12.0 seconds.", "red circle appears."),
+so the token that decides follows it; `--video-last` puts the question before the video tokens
+(`prompts.video_after_instruction`). With both the LLM learns grounding within 750 steps; with either alone it
+did not (models/demo/README.md, "Why not").
 
     python scripts/demo_binding_probe.py --steps 3000
     python scripts/demo_binding_probe.py --steps 500 --oracle
     python scripts/demo_binding_probe.py --steps 1500 --task exists
+    python scripts/demo_binding_probe.py --steps 750 --restate --video-last
 
 About 0.3 s per step of 32 questions on the 2-core machine.
 """
@@ -70,22 +75,29 @@ def tokens(scene: dict, seed: int, only: str | None = None):
     return x
 
 
-def question(scene: dict, rng: random.Random, templates, task: str) -> tuple:
+def question(scene: dict, rng: random.Random, templates, task: str, restate: bool = False) -> tuple:
     """(question, answer, asked shape) and the alternative it is scored against, (question, answer, shape):
     grounding: the same question naming another shape of the video (None with one shape);
     exists: "Is the X visible in the video?", answered "appears." for one of its shapes or "no." for one
     of the 9-11 others (half each), against the other answer; copy: "Which colour does 'the X is visible'
-    name?", answered with that colour (no video needed), against another colour."""
+    name?", answered with that colour (no video needed), against another colour. `restate`: grounding and
+    exists answers start with the shape's name ("red circle 3.5 - 12.0 seconds.", "red circle appears."), so
+    the token that decides comes right after it (the alternative restates its own shape)."""
     names = _names(scene)
     if task == "grounding":
         k = rng.randrange(len(names))
         name, span = names[k]
         text = rng.choice(templates).text.replace("<query_placeholder>", f"'the {name} is visible'").rstrip()
-        answer = f"The given query happens in {span['start']} - {span['end']} seconds."
+
+        def answer(said):
+            if restate:
+                return f"{said} {span['start']} - {span['end']} seconds."
+            return f"The given query happens in {span['start']} - {span['end']} seconds."
+
         if len(names) == 1:
-            return (text, answer, name), None
+            return (text, answer(name), name), None
         other = names[(k + 1) % len(names)][0]
-        return (text, answer, name), (text.replace(f"'the {name} ", f"'the {other} "), answer, other)
+        return (text, answer(name), name), (text.replace(f"'the {name} ", f"'the {other} "), answer(other), other)
     from timechat_core.synth.scene import COLOURS, SHAPES
 
     present = [n for n, _ in names]
@@ -93,7 +105,8 @@ def question(scene: dict, rng: random.Random, templates, task: str) -> tuple:
     name = rng.choice(present if yes else [f"{c} {s}" for s in SHAPES for c in COLOURS if f"{c} {s}" not in present])
     text = f"Is the {name} visible in the video?"
     if task == "exists":
-        return (text, "appears." if yes else "no.", name), (text, "no." if yes else "appears.", name)
+        said = f"{name} " if restate else ""
+        return (text, said + ("appears." if yes else "no."), name), (text, said + ("no." if yes else "appears."), name)
     colour = name.split()[0]
     text = f"Which colour does 'the {name} is visible' name?"
     return (text, f"{colour}.", name), (text, f"{'blue' if colour != 'blue' else 'red'}.", name)
@@ -109,6 +122,9 @@ def main(argv=None) -> None:
     ap.add_argument("--task", choices=("grounding", "exists", "copy"), default="grounding")
     ap.add_argument("--oracle", action="store_true", help="tokens of the asked shape only")
     ap.add_argument("--mix-copy", type=float, default=0.0, help="this share of each batch: copy questions")
+    ap.add_argument("--mix-exists", type=float, default=0.0, help="this share of each batch: exists questions")
+    ap.add_argument("--restate", action="store_true", help="answers start with the asked shape's name")
+    ap.add_argument("--video-last", action="store_true", help="the question before the video tokens, not after")
     ap.add_argument("--lm-loss", action="store_true", help="train on every text token, not only the answers")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
@@ -132,7 +148,8 @@ def main(argv=None) -> None:
 
     def losses(scenes, qas, seeds, asked, lm=False):
         """Per question: (mean loss over the answer's tokens, over its digits, or all its tokens but for grounding)."""
-        b = proc.train_batch([training_conversation([qa], "", T) for qa in qas], [frame_text] * len(qas))
+        b = proc.train_batch([training_conversation([qa], "", T, video_last=args.video_last) for qa in qas],
+                             [frame_text] * len(qas))
         x = torch.stack([tokens(s, seed, name if args.oracle else None) for s, seed, name in zip(scenes, seeds, asked)])
         logits = llm(inputs_embeds=model.splice_video(b.input_ids, to_llm(x), proc.image_token_id),
                      attention_mask=b.attention_mask).logits
@@ -151,18 +168,19 @@ def main(argv=None) -> None:
         scene = make_scene(VAL_SEED, i, static=True).to_dict()
         i += 1
         if len(scene["objects"]) > 1:
-            val.append((scene, *question(scene, vrng, templates, args.task)))
+            val.append((scene, *question(scene, vrng, templates, args.task, args.restate)))
     to_llm = torch.nn.Linear(tokens(val[0][0], 0).shape[1], cfg.llm.hidden_size)
     params = list(llm.parameters()) + list(to_llm.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
     rng = random.Random(args.seed)
-    n_copy = round(args.mix_copy * BATCH)
+    n_copy, n_exists = round(args.mix_copy * BATCH), round(args.mix_exists * BATCH)
+    kinds = ["copy"] * n_copy + ["exists"] * n_exists + [args.task] * (BATCH - n_copy - n_exists)
     t0 = time.time()
     for step in range(1, args.steps + 1):
         for group in opt.param_groups:
             group["lr"] = args.lr * min(1.0, step / args.warmup)
         scenes = [make_scene(10000 + step, k, static=True).to_dict() for k in range(BATCH)]
-        qs = [question(s, rng, templates, "copy" if k < n_copy else args.task)[0] for k, s in enumerate(scenes)]
+        qs = [question(s, rng, templates, kind, args.restate)[0] for kind, s in zip(kinds, scenes)]
         loss, _ = losses(scenes, [(q, a) for q, a, _ in qs], [step * 1000 + k for k in range(BATCH)],
                          [n for _, _, n in qs], lm=args.lm_loss)
         loss = loss.mean()
@@ -178,7 +196,9 @@ def main(argv=None) -> None:
                 _, true = losses(scenes, [v[1][:2] for v in val], seeds, [v[1][2] for v in val])
                 _, alt = losses(scenes, [v[2][:2] for v in val], seeds, [v[2][2] for v in val])
             print(json.dumps({"task": args.task, "oracle": args.oracle, "mix_copy": args.mix_copy,
-                              "lm_loss": args.lm_loss, "step": step,
+                              "mix_exists": args.mix_exists, "restate": args.restate, "video_last": args.video_last,
+                              "lm_loss": args.lm_loss,
+                              "step": step,
                               "loss": round(loss.item(), 4), "val_loss": round(true.mean().item(), 4),
                               "right_over_alternative": round((true < alt).float().mean().item(), 3),
                               "seconds": round(time.time() - t0)}), flush=True)

@@ -414,20 +414,32 @@ def _binding(rows: dict) -> str:
             "object, 56 % with 2-3, for a grounding-only model).")
 
 
-PROBE = """Why not, measured with `scripts/demo_binding_probe.py` (2026-12-05, 2-core machine): it trains this card's LLM
-alone (same sizes, random init, the shipped tokenizers, the recipe's AdamW lr 0.001) on perfect video tokens (per
-sampled frame a one-hot of each visible shape and of its time's digits) with fresh static scenes every step, and
-scores 160 held-out questions about 2-3 shapes. It learns to copy the named colour from the question (held-out loss
-0.0011 at step 300) and, shown only the asked shape's tokens, to read its interval (the true question beats another
-shape's name on 98.1 % at step 500), but with every shape's tokens it does not learn which one the question names:
-50.6 % at step 3000 (96,000 questions), and "Is the red circle visible in the video?" stays at chance (50.6 % at
-step 1500); copy questions in half of every batch (`--mix-copy 0.5`) do not help (yes/no 49.4 % at step 1000,
-grounding 51.2 % at 1500), nor does training on every text token of the prompt, not only the answers (`--lm-loss`;
-yes/no 50.6 % at step 1500). Question-first prompts (1000 steps; 750 for the yes/no question), lr 0.003 (1000),
-init std 0.08 (1500), one short question template (2500) and an answer that names the shape (1000) changed nothing
-(an uncommitted variant of the probe; lr 0.003, question-first grounding and the named answer on the 6,000 stage-1
-questions instead of fresh scenes). So a perfect frame encoder would not be enough: this 3-layer LLM does not
-learn, within a CPU budget, to match the question's words against the video tokens.
+PROBE = """Why not, measured with `scripts/demo_binding_probe.py` (2-core machine): it trains this card's LLM alone
+(same sizes, random init, the shipped tokenizers, the recipe's AdamW lr 0.001) on perfect video tokens (per sampled
+frame a one-hot of each visible shape and of its time's digits) with fresh static scenes every step, and scores 160
+held-out questions about 2-3 shapes. It learns to copy the named colour from the question (held-out loss 0.0011 at
+step 300) and, shown only the asked shape's tokens, to read its interval (the true question beats another shape's
+name on 98.1 % at step 500), but asked as this model is, with every shape's tokens, it does not learn which one the
+question names: 50.6 % at step 3000 (96,000 questions), and "Is the red circle visible in the video?" stays at
+chance too (50.6 % at step 1500), also with copy questions in half of every batch (`--mix-copy 0.5`; yes/no 49.4 %
+at step 1000, grounding 51.2 % at 1500) or a loss on every text token of the prompt (`--lm-loss`; yes/no 50.6 % at
+1500). Lr 0.003, init std 0.08 and one short question template changed nothing either (2026-12-05, an uncommitted
+variant of the probe).
+
+Two changes to how it is asked make it learn (2026-12-06). Answers that start with the shape's name, so that the
+token that decides comes right after it (`--restate`: "red circle appears." / "red circle no.", "red circle 3.5 -
+12.0 seconds."), teach the yes/no question (58.1 % at step 300, 77.5 % at 800, 87.5 % at 1000) but not grounding
+(51.2 % at step 3000 with a third of every batch yes/no questions, `--mix-exists 0.33`). With the question before
+the video tokens as well (`--video-last`), grounding is learned: 57.5 % at step 250, 79.4 % at 500, 95.0 % at 750,
+97.5 % at 1000 (`--restate --video-last --mix-exists 0.33`); as fast without the yes/no questions (`--restate
+--video-last`: 47.5 % at 250, 93.1 % at 500, 98.1 % at 750), and not learned with the question first but the usual
+answer (`--video-last --mix-exists 0.33`: 45.0 % at step 750; 51.9 % at 1250 without the yes/no questions, an
+uncommitted variant). So this LLM can match the question against the video when asked that way (the model config's
+`prompts.video_after_instruction` trains and asks it so). The whole model trained that way does not learn it yet (an
+uncommitted experiment): stage 1 with the question first, named grounding answers and yes/no questions (1200 steps),
+then 900 more steps adding "Which shapes are visible in the video?", leaves the true list of shapes no likelier than
+a random one (42.7 % of 96 validation videos), yes/no at 44.8 % and the question swap at 57.8 % (128 questions): its
+frame encoder does not pass on which shapes it sees.
 """
 """Under `_asks` when the model does not use the question: why, from `scripts/demo_binding_probe.py` (dated)."""
 
