@@ -134,6 +134,7 @@ def main(argv=None) -> None:
     from timechat_core.model.config import resolve_model_config
     from timechat_core.model.folder import random_model
     from timechat_core.model.processor import training_conversation
+    from timechat_core.model.timechat import next_token_losses
     from timechat_core.synth.scene import make_scene
     from timechat_core.timeit.templates import load_templates
 
@@ -153,13 +154,11 @@ def main(argv=None) -> None:
         x = torch.stack([tokens(s, seed, name if args.oracle else None) for s, seed, name in zip(scenes, seeds, asked)])
         logits = llm(inputs_embeds=model.splice_video(b.input_ids, to_llm(x), proc.image_token_id),
                      attention_mask=b.attention_mask).logits
-        labels = b.labels[:, 1:]
+        labels = b.labels
         if lm:  # every text token is a target (not just the answer's): language modelling on the prompt too
-            labels = b.input_ids[:, 1:].masked_fill((b.input_ids[:, 1:] == proc.image_token_id)
-                                                    | (b.attention_mask[:, 1:] == 0), -100)
-        ce = torch.nn.functional.cross_entropy(logits[:, :-1].transpose(1, 2), labels.clamp(min=0), reduction="none")
-        answer = labels != -100
-        digits = answer & digit[labels.clamp(min=0)] if args.task == "grounding" else answer
+            labels = b.input_ids.masked_fill((b.input_ids == proc.image_token_id) | (b.attention_mask == 0), -100)
+        ce, target, answer = next_token_losses(logits, labels)
+        digits = answer & digit[target.clamp(min=0)] if args.task == "grounding" else answer
         return (ce * answer).sum(1) / answer.sum(1), (ce * digits).sum(1) / digits.sum(1)
 
     vrng = random.Random(args.seed)

@@ -273,6 +273,7 @@ def asks(model_dir: Path, root: Path) -> dict:
 
     import torch
 
+    from timechat_core.model.timechat import next_token_losses
     from timechat_core.train.data import read_records
 
     records = root / "timeit_0_grounding.jsonl"
@@ -293,10 +294,8 @@ def asks(model_dir: Path, root: Path) -> dict:
     def answer_loss(batch, tokens) -> torch.Tensor:  # per question: mean cross-entropy over its answer tokens
         logits = model.lm_loss(model.splice_video(batch.input_ids, tokens, proc.image_token_id),
                                batch.attention_mask, batch.labels)["logits"]
-        labels = batch.labels[:, 1:]
-        ce = torch.nn.functional.cross_entropy(logits[:, :-1].transpose(1, 2), labels.clamp(min=0), reduction="none")
-        mask = labels != -100
-        return (ce * mask).sum(1) / mask.sum(1)
+        ce, _, kept = next_token_losses(logits, batch.labels)
+        return (ce * kept).sum(1) / kept.sum(1)
 
     true, other = [], []
     with torch.no_grad():
