@@ -145,6 +145,9 @@ class TrainConfig:
     """Recompute LLM and Q-Former activations in the backward pass (the reference's use_grad_checkpoint)."""
     dropout: bool = True
     """False sets every dropout probability to 0: runs that must agree to fp32 precision (DDP vs one process)."""
+    freeze: tuple[str, ...] = ()
+    """Parameter-name prefixes kept frozen on top of the model's own rule (e.g. [video_qformer, qformer]): a
+    frame encoder pretrained apart keeps what it learned while the LLM learns to read it."""
     seed: int = 42
     """Process seed is seed + rank (the reference); data draws depend on (seed, epoch, record) only."""
     strategy: str = "ddp"

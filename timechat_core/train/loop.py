@@ -119,11 +119,23 @@ def build_model(cfg: TrainConfig, device: torch.device):
                                         dtype=llm_dtype, trainable=True)
         model.place(device)
     processor.max_txt_len = cfg.data.max_txt_len
+    freeze(model, cfg.freeze)
     if not cfg.dropout:
         disable_dropout(model)
     if cfg.gradient_checkpointing:
         enable_gradient_checkpointing(model)
     return model, processor
+
+
+def freeze(model: nn.Module, prefixes: tuple[str, ...]) -> None:
+    """`requires_grad = False` on every parameter whose name starts with one of `prefixes`."""
+    for prefix in prefixes:
+        hits = [p for n, p in model.named_parameters() if n == prefix or n.startswith(prefix + ".")]
+        if not hits:
+            tops = sorted({n.split(".")[0] for n, _ in model.named_parameters()})
+            raise InputError(f"freeze: no parameter is named {prefix!r} or under it (top level: {', '.join(tops)})")
+        for p in hits:
+            p.requires_grad_(False)
 
 
 def disable_dropout(model: nn.Module) -> None:

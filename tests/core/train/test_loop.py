@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from tests.core.train.conftest import final_weights, max_diff, metrics, tiny_overrides, train_cmd
+from timechat_core.errors import InputError
 from timechat_core.train.config import resolve
 from timechat_core.train.loop import train
 
@@ -94,6 +95,32 @@ def test_sigkill_then_resume_gives_the_weights_of_an_uninterrupted_run(tiny_data
     steps = [r["step"] for r in metrics(out)]
     assert steps == list(range(1, 21))  # rows past the checkpoint from the killed run were dropped
     assert [r["loss"] for r in metrics(out)] == [r["loss"] for r in metrics(tmp_path / "full")]
+
+
+def test_frozen_prefixes_keep_their_weights_and_the_rest_trains(tiny_data, tmp_path):
+    from timechat_core.model.folder import load_model_folder
+    from timechat_core.train.loop import build_model
+
+    frozen = ["video_qformer", "qformer", "query_tokens"]
+    args = ["freeze=[" + ",".join(frozen) + "]", "max_epoch=1", "batch_size=4", "save_every=0", *EXACT[:4]]
+    cfg = resolve("tiny", tiny_overrides(tiny_data, tmp_path / "run", *args))
+    before = {n: p.detach().clone() for n, p in build_model(cfg, torch.device("cpu"))[0].named_parameters()}
+    assert train(cfg, resume="never").steps >= 2
+    after, _ = load_model_folder(next((tmp_path / "run" / "checkpoints").glob("step_*")) / "model", dtype=torch.float32)
+    moved = {n for n, p in after.named_parameters() if not torch.equal(p, before[n])}
+    is_frozen = lambda n: any(n == f or n.startswith(f + ".") for f in frozen)
+    assert not {n for n in moved if is_frozen(n)}
+    assert {n.split(".")[0] for n in moved} >= {"language_projection", "frame_position_embedding", "video_query_tokens"}
+    saved = final_weights(tmp_path / "run")  # the resume state holds only what trains
+    assert saved and not any(is_frozen(n) for n in saved) and set(saved) >= {n for n in moved}
+
+
+def test_freezing_an_unknown_prefix_names_it(tiny_data, tmp_path):
+    from timechat_core.train.loop import build_model
+
+    cfg = resolve("tiny", tiny_overrides(tiny_data, tmp_path / "run", "freeze=[video_qformr]"))
+    with pytest.raises(InputError, match="freeze: no parameter is named 'video_qformr'.*video_qformer"):
+        build_model(cfg, torch.device("cpu"))
 
 
 def test_without_dropout_training_mode_is_deterministic(tiny_data):
