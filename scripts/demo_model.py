@@ -434,11 +434,22 @@ the video tokens as well (`--video-last`), grounding is learned: 57.5 % at step 
 --video-last`: 47.5 % at 250, 93.1 % at 500, 98.1 % at 750), and not learned with the question first but the usual
 answer (`--video-last --mix-exists 0.33`: 45.0 % at step 750; 51.9 % at 1250 without the yes/no questions, an
 uncommitted variant). So this LLM can match the question against the video when asked that way (the model config's
-`prompts.video_after_instruction` trains and asks it so). The whole model trained that way does not learn it yet (an
-uncommitted experiment): stage 1 with the question first, named grounding answers and yes/no questions (1200 steps),
-then 900 more steps adding "Which shapes are visible in the video?", leaves the true list of shapes no likelier than
-a random one (42.7 % of 96 validation videos), yes/no at 44.8 % and the question swap at 57.8 % (128 questions): its
-frame encoder does not pass on which shapes it sees.
+`prompts.video_after_instruction` trains and asks it so). The whole model trained that way does not learn it yet
+(uncommitted experiments; yes/no on 102 validation videos with 2-3 shapes, where always "no" scores 56.9 % and
+always "appears" 43.1 %; the question swap on 128 or 256 validation questions). Stage 1 with the question first,
+named grounding answers and yes/no questions leaves yes/no at 43.1 % and the swap at 46.1 % after 1200 steps, and
+900 more steps adding "Which shapes are visible in the video?" at 44.8 % and 57.8 %, with the true list of shapes
+no likelier than a random one (42.7 % of 96 videos). Its frame encoder loses what it sees (2026-12-06,
+`scripts/demo_frame_readout.py`): trained alone to read each frame's shapes from its video tokens
+(`--train-encoder`, 1200 steps), it gets the set of colours right on 87 % and the set of shapes on 56 % of held-out
+frames that show a shape (a fresh readout of it frozen: 90 % and 55 % in 300 steps); after 900 steps of that stage
+1 on top, the same frozen readout gets 0 % and 0 % (yes/no 56.9 %, swap 53.9 %): the LLM's gradients wipe it out
+(the shipped model's encoder: 0 % and 0 %). Kept frozen (`timechat train` `freeze:`), the LLM does learn the yes/no
+question when it comes alone first (600 steps: 66.7 %; then 600 steps of the stage-1 mix: 75.5 %), but not which
+shape a grounding question names (swap 48.0 %), also not with an encoder pretrained to read each frame's time too
+(`--time`: every digit right on every frame from step 400; colours 92 %, shapes 45 %): yes/no 62.7 %, then 70.6 %,
+swap 47.7 %, and 900 more steps of the mix: 71.6 %, swap 50.8 %. The encoder can pass on what it sees; within these
+budgets the LLM does not learn to match the grounding question against it.
 """
 """Under `_asks` when the model does not use the question: why, from `scripts/demo_binding_probe.py` (dated)."""
 
