@@ -128,7 +128,7 @@ def build_model(cfg: TrainConfig, device: torch.device):
 
 
 def freeze(model: nn.Module, prefixes: tuple[str, ...]) -> None:
-    """`requires_grad = False` on every parameter whose name starts with one of `prefixes`."""
+    """`requires_grad = False` on every parameter named `prefix` or under `prefix.`, for each of `prefixes`."""
     for prefix in prefixes:
         hits = [p for n, p in model.named_parameters() if n == prefix or n.startswith(prefix + ".")]
         if not hits:
