@@ -17,7 +17,7 @@ right), `time` (all three digits right, on every frame, with `--time`), and the 
     python scripts/demo_frame_readout.py --model models/demo --steps 300
     python scripts/demo_frame_readout.py --model runs/demo/init --train-encoder --steps 1200 --save runs/demo/pre
 
-About 0.2 s per step frozen and 0.5 s with `--train-encoder` on the 2-core machine, plus about a minute to
+About 0.2 s per step frozen and 0.4 s with `--train-encoder` on the 2-core machine, plus about a minute to
 decode 3000 videos.
 """
 
