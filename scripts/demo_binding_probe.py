@@ -59,20 +59,16 @@ def tokens(scene: dict, seed: int, only: str | None = None):
     """The (T, 42) ground-truth video tokens of one scene: 12 (colour, shape) + 3 x 10 time digits."""
     import torch
 
-    from timechat_core.synth.scene import COLOURS, SHAPES
+    from timechat_core.synth.scene import COMBOS, frame_flags, time_digits
     from timechat_core.video.sampling import frame_timestamps, sample_indices
 
-    combos = [f"{c} {s}" for s in SHAPES for c in COLOURS]
     times = frame_timestamps(sample_indices(int(round(scene["duration"] * FPS)), T, "rand", seed), FPS)
-    x = torch.zeros(T, len(combos) + 30)
-    for k, t in enumerate(times):
-        for name, span in _names(scene):
-            if span["start"] <= t < span["end"] and only in (None, name):
-                x[k, combos.index(name)] = 1
-        d = f"{t:04.1f}"  # "07.3"
-        for j, ch in enumerate((d[0], d[1], d[3])):
-            x[k, len(combos) + 10 * j + int(ch)] = 1
-    return x
+    flags = torch.tensor(frame_flags(scene, times), dtype=torch.float32)
+    if only is not None:  # the asked shape's column only
+        keep = COMBOS.index(tuple(only.split()))
+        flags[:, [j for j in range(len(COMBOS)) if j != keep]] = 0
+    digits = torch.nn.functional.one_hot(torch.tensor(time_digits(times)), 10).flatten(1).float()
+    return torch.cat([flags, digits], 1)
 
 
 def question(scene: dict, rng: random.Random, templates, task: str, restate: bool = False) -> tuple:

@@ -35,29 +35,6 @@ sys.path.insert(0, str(REPO))
 BATCH = 32
 
 
-def flags(scene: dict, times) -> "torch.Tensor":
-    """(len(times), 12): which (colour, shape) each time shows, colours fastest (red circle, green circle, ...)."""
-    import torch
-
-    from timechat_core.synth.scene import COLOURS, SHAPES
-
-    combos = [(c, s) for s in SHAPES for c in COLOURS]
-    y = torch.zeros(len(times), len(combos))
-    for o in scene["objects"]:
-        for p in o["phases"]:
-            for k, t in enumerate(times):
-                if p["start"] <= t < p["end"]:
-                    y[k, combos.index((p["colour"], o["shape"]))] = 1
-    return y
-
-
-def digits(times) -> "torch.Tensor":
-    """(len(times), 3): the tens, units and tenths of each time in seconds (below 100 s)."""
-    import torch
-
-    return torch.tensor([[int(c) for c in f"{t:04.1f}".replace(".", "")] for t in times])
-
-
 def load_videos(folder: Path, n: int | None, size: int) -> list:
     """(scene, all decoded frames) of the first `n` scenes of a synth folder."""
     from timechat_core.video.frames import load_frames
@@ -74,6 +51,7 @@ def main(argv=None) -> None:
 
     from timechat_core.model.folder import load_model_folder, save_model_folder
     from timechat_core.model.processor import normalize_frames
+    from timechat_core.synth.scene import frame_flags, time_digits
     from timechat_core.video.sampling import frame_texts, frame_timestamps, sample_indices, timestamp_message
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -123,8 +101,8 @@ def main(argv=None) -> None:
             frames.append(torch.from_numpy(full.frames[idx]))
             texts.append(frame_texts(timestamp_message(idx, full.fps)))
             times = frame_timestamps(idx, full.fps)
-            ys.append(flags(scene, times))
-            ts.append(digits(times))
+            ys.append(torch.tensor(frame_flags(scene, times), dtype=torch.float32))
+            ts.append(torch.tensor(time_digits(times)))
         enc = proc.eval_batch(["<ImageHere>"] * len(items), texts)
         pixels = normalize_frames(torch.stack(frames), cfg.image_mean, cfg.image_std)
         with torch.set_grad_enabled(args.train_encoder and torch.is_grad_enabled()):
