@@ -23,12 +23,17 @@ text token (the question too), not only the answers as TimeChat does. How it is 
 grounding and exists answers with the shape's name ("red circle 3.5 - 12.0 seconds.", "red circle appears."),
 so the token that decides follows it; `--video-last` puts the question before the video tokens
 (`prompts.video_after_instruction`). With both the LLM learns grounding within 750 steps; with either alone it
-did not (models/demo/README.md, "Why not").
+did not (models/demo/README.md, "Why not"). How the real frame encoder's tokens differ, one at a time:
+`--pool N` draws every step's scenes from N fixed ones (a rendered training set is 3000 videos), `--noise C S`
+gives colours and shapes as separate flags, each object's colour / shape misread with chances C / S per frame
+(the real encoder's readout gets the shapes of a frame right about half the time), `--token-scale X` multiplies
+the tokens (a stage-0 encoder's are ~150x the norm of the LLM's text embeddings, these ~10x).
 
     python scripts/demo_binding_probe.py --steps 3000
     python scripts/demo_binding_probe.py --steps 500 --oracle
     python scripts/demo_binding_probe.py --steps 1500 --task exists
     python scripts/demo_binding_probe.py --steps 750 --restate --video-last
+    python scripts/demo_binding_probe.py --steps 750 --restate --video-last --pool 3000 --noise 0.1 0.5 --token-scale 15
 
 About 0.3 s per step of 32 questions on the 2-core machine.
 """
@@ -55,7 +60,7 @@ def _names(scene: dict) -> list[tuple[str, dict]]:
     return [(f"{o['phases'][0]['colour']} {o['shape']}", o["phases"][0]) for o in scene["objects"]]
 
 
-def tokens(scene: dict, seed: int, only: str | None = None):
+def tokens(scene: dict, seed: int, only: str | None = None, noise: tuple | None = None):
     """The (T, 42) ground-truth video tokens of one scene: 12 (colour, shape) + 3 x 10 time digits."""
     import torch
 
@@ -68,6 +73,19 @@ def tokens(scene: dict, seed: int, only: str | None = None):
         keep = COMBOS.index(tuple(only.split()))
         flags[:, [j for j in range(len(COMBOS)) if j != keep]] = 0
     digits = torch.nn.functional.one_hot(torch.tensor(time_digits(times)), 10).flatten(1).float()
+    if noise is not None:  # colour and shape flags apart, each object's misread with these chances per frame
+        from timechat_core.synth.scene import COLOURS, SHAPES
+
+        g = random.Random(seed)
+        seen = torch.zeros(len(times), len(COLOURS) + len(SHAPES))
+        for f, row in enumerate(flags.tolist()):
+            for j, on in enumerate(row):
+                if on:
+                    colour, shape = COMBOS[j]
+                    c = g.randrange(len(COLOURS)) if g.random() < noise[0] else list(COLOURS).index(colour)
+                    s = g.randrange(len(SHAPES)) if g.random() < noise[1] else SHAPES.index(shape)
+                    seen[f, c] = seen[f, len(COLOURS) + s] = 1
+        flags = seen
     return torch.cat([flags, digits], 1)
 
 
@@ -123,6 +141,14 @@ def main(argv=None) -> None:
     ap.add_argument("--video-last", action="store_true", help="the question before the video tokens, not after")
     ap.add_argument("--lm-loss", action="store_true", help="train on every text token, not only the answers")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--noise", type=float, nargs=2, metavar=("COLOUR", "SHAPE"),
+                    help="tokens show colours and shapes apart (not which colour goes with which shape), each "
+                         "object's misread with these chances per frame")
+    ap.add_argument("--token-scale", type=float, default=1.0,
+                    help="multiply the mapped tokens by this (the real tokens' norm is up to ~150x the text's)")
+    ap.add_argument("--pool", type=int, default=0,
+                    help="draw each step's scenes from this many fixed ones (as a rendered training set) "
+                         "instead of fresh ones; 0: fresh")
     args = ap.parse_args(argv)
 
     import torch
@@ -147,8 +173,8 @@ def main(argv=None) -> None:
         """Per question: (mean loss over the answer's tokens, over its digits, or all its tokens but for grounding)."""
         b = proc.train_batch([training_conversation([qa], "", T, video_last=args.video_last) for qa in qas],
                              [frame_text] * len(qas))
-        x = torch.stack([tokens(s, seed, name if args.oracle else None) for s, seed, name in zip(scenes, seeds, asked)])
-        logits = llm(inputs_embeds=model.splice_video(b.input_ids, to_llm(x), proc.image_token_id),
+        x = torch.stack([tokens(s, seed, name if args.oracle else None, args.noise) for s, seed, name in zip(scenes, seeds, asked)])
+        logits = llm(inputs_embeds=model.splice_video(b.input_ids, args.token_scale * to_llm(x), proc.image_token_id),
                      attention_mask=b.attention_mask).logits
         labels = b.labels
         if lm:  # every text token is a target (not just the answer's): language modelling on the prompt too
@@ -164,17 +190,21 @@ def main(argv=None) -> None:
         i += 1
         if len(scene["objects"]) > 1:
             val.append((scene, *question(scene, vrng, templates, args.task, args.restate)))
-    to_llm = torch.nn.Linear(tokens(val[0][0], 0).shape[1], cfg.llm.hidden_size)
+    to_llm = torch.nn.Linear(tokens(val[0][0], 0, None, args.noise).shape[1], cfg.llm.hidden_size)
     params = list(llm.parameters()) + list(to_llm.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
     rng = random.Random(args.seed)
+    pool = [make_scene(10000, k, static=True).to_dict() for k in range(args.pool)]
     n_copy, n_exists = round(args.mix_copy * BATCH), round(args.mix_exists * BATCH)
     kinds = ["copy"] * n_copy + ["exists"] * n_exists + [args.task] * (BATCH - n_copy - n_exists)
     t0 = time.time()
     for step in range(1, args.steps + 1):
         for group in opt.param_groups:
             group["lr"] = args.lr * min(1.0, step / args.warmup)
-        scenes = [make_scene(10000 + step, k, static=True).to_dict() for k in range(BATCH)]
+        if args.pool:
+            scenes = [pool[rng.randrange(args.pool)] for _ in range(BATCH)]
+        else:
+            scenes = [make_scene(10000 + step, k, static=True).to_dict() for k in range(BATCH)]
         qs = [question(s, rng, templates, kind, args.restate)[0] for kind, s in zip(kinds, scenes)]
         loss, _ = losses(scenes, [(q, a) for q, a, _ in qs], [step * 1000 + k for k in range(BATCH)],
                          [n for _, _, n in qs], lm=args.lm_loss)
@@ -192,7 +222,7 @@ def main(argv=None) -> None:
                 _, alt = losses(scenes, [v[2][:2] for v in val], seeds, [v[2][2] for v in val])
             print(json.dumps({"task": args.task, "oracle": args.oracle, "mix_copy": args.mix_copy,
                               "mix_exists": args.mix_exists, "restate": args.restate, "video_last": args.video_last,
-                              "lm_loss": args.lm_loss,
+                              "lm_loss": args.lm_loss, "pool": args.pool, "noise": args.noise, "token_scale": args.token_scale,
                               "step": step,
                               "loss": round(loss.item(), 4), "val_loss": round(true.mean().item(), 4),
                               "right_over_alternative": round((true < alt).float().mean().item(), 3),

@@ -9,6 +9,9 @@ frozen: the readout shows what its tokens already carry. With `--train-encoder` 
 projection train with the head (a stage 0 before the LLM sees the tokens, as BLIP-2 pretrains its Q-Former);
 `--save DIR` then writes the model folder with that encoder (the head is dropped, the LLM unchanged). `--time`
 also reads each frame's time from its token, as three digits ("07.3" -> 0, 7, 3; cross-entropy each).
+`--fold NORM --save DIR` (frozen or not) folds the trained head into the projection: the LLM's inputs become a
+fresh random linear map of the head's logits (everything else the tokens carried is dropped), scaled to a mean
+token norm of NORM on the held-out videos (the LLM's text embeddings start at ~0.23).
 
 Every `--eval-every` steps one JSON line on stdout, on the frames of the held-out videos that show at least one
 shape: `colour` / `shape` (share with the set of visible colours / shapes exactly right), `exact` (all 12 flags
@@ -16,6 +19,8 @@ right), `time` (all three digits right, on every frame, with `--time`), and the 
 
     python scripts/demo_frame_readout.py --model models/demo --steps 300
     python scripts/demo_frame_readout.py --model runs/demo/init --train-encoder --steps 1200 --save runs/demo/pre
+    python scripts/demo_frame_readout.py --model runs/demo/pre --time --steps 300 --num-train 1000 --fold 2 \
+        --save runs/demo/pre_folded
 
 About 0.2 s per step frozen and 0.4 s with `--train-encoder` on the 2-core machine, plus about a minute to
 decode 3000 videos.
@@ -66,10 +71,13 @@ def main(argv=None) -> None:
     ap.add_argument("--train-encoder", action="store_true", help="train the frame encoder with the head")
     ap.add_argument("--time", action="store_true", help="also read each frame's time (three digits)")
     ap.add_argument("--save", type=Path, default=None, help="with --train-encoder: write the model folder here")
+    ap.add_argument("--fold", type=float, default=None, metavar="NORM",
+                    help="with --save: the projection becomes a random linear map of the readout's logits (the "
+                         "head folded in, everything else the tokens carry dropped), scaled to this mean token norm")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    if args.save and not args.train_encoder:
-        ap.error("--save needs --train-encoder (a frozen encoder is the folder it came from)")
+    if args.save and not (args.train_encoder or args.fold):
+        ap.error("--save needs --train-encoder or --fold (a frozen encoder is the folder it came from)")
     torch.set_num_threads(2)
     torch.manual_seed(args.seed)
 
@@ -141,10 +149,30 @@ def main(argv=None) -> None:
             if args.time:
                 row["time"] = round((logits[..., 12:].unflatten(-1, (3, 10)).argmax(-1) == t).all(-1).float().mean().item(), 3)
             print(json.dumps({**row, "seconds": round(time.time() - t0)}), flush=True)
+    if args.save and args.fold:
+        fold(model, head, args.fold, lambda: forward(val, range(len(val)))[0])
     if args.save:
         save_model_folder(model, proc, args.save, overwrite=True,
                           provenance={"frame_readout": {"from": str(args.model), "steps": args.steps}})
         print(f"wrote {args.save}", file=sys.stderr)
+
+
+def fold(model, head, norm: float, logits) -> None:
+    """Projection := M . head . projection, M a fresh (logits -> LLM width) linear map, scaled so the video tokens'
+    mean norm is `norm`: the LLM then sees the readout's logits only."""
+    import torch
+
+    proj = model.language_projection
+    mix = torch.nn.Linear(head.out_features, proj.out_features)
+    with torch.no_grad():
+        tokens = mix(logits())  # before the projection changes: the same tokens it will give
+        weight = mix.weight @ head.weight @ proj.weight
+        bias = mix.weight @ (head.weight @ proj.bias + head.bias) + mix.bias
+        proj.weight.copy_(weight)
+        proj.bias.copy_(bias)
+        scale = norm / tokens.norm(dim=-1).mean().item()
+        proj.weight.mul_(scale)
+        proj.bias.mul_(scale)
 
 
 if __name__ == "__main__":

@@ -72,3 +72,34 @@ def test_stage_0_trains_the_frame_encoder_only_and_saves_it(readout, scenes, tmp
     moved = {n.split(".")[0] for n in a if not torch.equal(a[n], b[n])}
     assert "language_model" not in moved
     assert moved >= {"vision_model", "qformer", "video_qformer", "language_projection"}
+
+
+def test_fold_turns_the_projection_into_the_readout_at_the_asked_norm(readout, scenes, tmp_path, capsys):
+    from timechat_core.model.folder import load_model_folder
+
+    out = tmp_path / "folded"
+    readout.main(["--model", str(REPO / "models" / "demo"), "--train", str(scenes), "--val", str(scenes),
+                  "--num-val", "3", "--steps", "2", "--eval-every", "2", "--fold", "2.5", "--save", str(out)])
+    capsys.readouterr()
+    before, _ = load_model_folder(REPO / "models" / "demo", dtype=torch.float32)
+    after, proc = load_model_folder(out, dtype=torch.float32)
+    a, b = dict(before.named_parameters()), dict(after.named_parameters())
+    assert {n for n in a if not torch.equal(a[n], b[n])} == {"language_projection.weight", "language_projection.bias"}
+    # the LLM sees a map of the 12 flag logits only: the projection's rank drops from 64 to at most 12
+    assert torch.linalg.matrix_rank(a["language_projection.weight"]).item() == 64
+    assert torch.linalg.matrix_rank(b["language_projection.weight"]).item() <= 12
+    # the held-out videos' tokens (the same frames --fold measured: seeds 0, 1, 2) have the asked mean norm
+    from timechat_core.model.processor import normalize_frames
+    from timechat_core.video.sampling import frame_texts, sample_indices, timestamp_message
+
+    frames, texts = [], []
+    for seed, (_, full) in enumerate(readout.load_videos(scenes, 3, 32)):
+        idx = [int(i) for i in sample_indices(full.vlen, 32, "rand", seed)]
+        frames.append(torch.from_numpy(full.frames[idx]))
+        texts.append(frame_texts(timestamp_message(idx, full.fps)))
+    enc = proc.eval_batch(["<ImageHere>"] * 3, texts)
+    cfg = after.config
+    with torch.no_grad():
+        tokens = after.encode_video(normalize_frames(torch.stack(frames), cfg.image_mean, cfg.image_std),
+                                    enc.qformer_input_ids, enc.qformer_attention_mask)
+    assert tokens.norm(dim=-1).mean().item() == pytest.approx(2.5, rel=1e-3)
