@@ -130,6 +130,14 @@ class _ForkServer:
 _server: _ForkServer | None = None
 
 
+def synth_static(root: Path, n: int, seed: int, split: str = "train") -> Path:
+    """`timechat synth --scenes static` of `n` 64 px videos into `root` (asserting it worked); returns `root`."""
+    r = run_cli("synth", "-o", str(root), "-n", str(n), "--seed", str(seed), "--split", split, "--size", "64",
+                "--scenes", "static")
+    assert r.returncode == 0, r.stderr[-1500:]
+    return root
+
+
 def run_cli(*args: str, input: str | None = None, cwd=None, env=None, timeout: float = 600,
             fresh: bool = False) -> subprocess.CompletedProcess:
     """Run `timechat ARGS` as its own process (the real exit-code mapping of main()).

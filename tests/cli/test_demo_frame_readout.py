@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import run_cli
+from tests.conftest import synth_static
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,11 +26,7 @@ def readout():
 
 @pytest.fixture(scope="module")
 def scenes(tmp_path_factory):
-    root = tmp_path_factory.mktemp("readout")
-    r = run_cli("synth", "-o", str(root), "-n", "6", "--seed", "7", "--split", "train", "--size", "64",
-                "--scenes", "static")
-    assert r.returncode == 0, r.stderr[-1500:]
-    return root
+    return synth_static(tmp_path_factory.mktemp("readout"), 6, 7)
 
 
 def test_flags_are_the_colours_the_decoded_frames_show(readout, scenes):

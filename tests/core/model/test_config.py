@@ -51,7 +51,7 @@ def test_prompt_settings_round_trip_and_are_checked(tmp_path):
     from timechat_core.model.config import PromptSettings
 
     cfg = TimeChatConfig.preset("demo")
-    assert cfg.prompts == PromptSettings(frame_time_message=False, eval_system=" ",
+    assert cfg.prompts == PromptSettings(frame_time_message=False, eval_system=" ", video_after_instruction=True,
                                          variants={"grounding": "timeit", "dvc": "timeit", "highlight": "timeit"})
     assert TimeChatConfig().prompts == PromptSettings()  # TimeChat's: the frame message, the eval system prompt
     path = tmp_path / "c.yaml"
