@@ -70,7 +70,7 @@ def main(argv=None) -> None:
     ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--train-encoder", action="store_true", help="train the frame encoder with the head")
     ap.add_argument("--time", action="store_true", help="also read each frame's time (three digits)")
-    ap.add_argument("--save", type=Path, default=None, help="with --train-encoder: write the model folder here")
+    ap.add_argument("--save", type=Path, default=None, help="with --train-encoder or --fold: write the model folder here")
     ap.add_argument("--fold", type=float, default=None, metavar="NORM",
                     help="with --save: the projection becomes a random linear map of the readout's logits (the "
                          "head folded in, everything else the tokens carry dropped), scaled to this mean token norm")

@@ -270,3 +270,14 @@ def test_stage1_yes_no_questions_are_answered_from_the_scene(small_train, tmp_pa
         assert qa["a"] == f"{shape} {'appears' if shape in shown else 'no'}."
         answers.add(qa["a"].split()[-1])
     assert answers == {"appears.", "no."}
+
+
+def test_highlight_tops_split_every_answer_and_agree_with_hit1(heldout, measured):
+    """scripts/demo_model.py `highlight_tops` (the card's "Where highlights fail"): every question falls in one
+    place, and the share whose top clip is very good is eval's HIT@1 (very good) on the same answers."""
+    _, model, _ = measured
+    tops = _recipe().highlight_tops(heldout / "pred_highlight.jsonl", next((heldout / "qvhighlights").glob("*.jsonl")),
+                                    heldout / "scenes")
+    shares = [v for k, v in tops.items() if k != "questions"]
+    assert sum(shares) == pytest.approx(100, abs=0.3)
+    assert tops["very_good"] == pytest.approx(model["HIT@1"], abs=0.1), (tops, model)

@@ -58,8 +58,8 @@ def test_record_fields(ref_model, prepared):
 
 
 def test_a_model_is_asked_the_way_its_config_says(media):
-    """The demo model's `prompts` (no frame message, system " ", `timeit` variants) shape the prompt;
-    a request naming a variant still gets it."""
+    """The demo model's `prompts` (no frame message, system " ", `timeit` variants, the question before the
+    video) shape the prompt; a request naming a variant still gets it."""
     from timechat_core.infer.prompts import build_prompt
     from timechat_core.model.folder import load_model_folder
     from timechat_core.resources import demo_model_dir
@@ -70,9 +70,10 @@ def test_a_model_is_asked_the_way_its_config_says(media):
     p = engine.prepare(Item(0, 0, video.name, video, "highlight", query="the red circle is visible"))
     assert p.error is None and p.frames.message.startswith("The video contains")
     text = build_prompt("highlight", "the red circle is visible", variant="timeit").text
-    assert p.instruction == text and p.prompt == eval_prompt("", text, " ")
+    assert p.instruction == text and p.prompt == eval_prompt("", text, " ", video_last=True)
+    assert p.prompt.index(text) < p.prompt.index("<Video>")
     p = engine.prepare(Item(0, 0, video.name, video, "highlight", query="a dog", variant="qvhighlights"))
     assert p.instruction == build_prompt("highlight", "a dog").text
-    engine.prompts = dataclasses.replace(engine.prompts, video_after_instruction=True)
+    engine.prompts = dataclasses.replace(engine.prompts, video_after_instruction=False)
     p = engine.prepare(Item(0, 0, video.name, video, "highlight", query="the red circle is visible"))
-    assert p.prompt == eval_prompt("", text, " ", video_last=True) and p.prompt.index(text) < p.prompt.index("<Video>")
+    assert p.prompt == eval_prompt("", text, " ") and p.prompt.index("<Video>") < p.prompt.index(text)
