@@ -798,9 +798,11 @@ data, selection and test scores on the 2-core machine. The training minutes scal
 machines of the same kind (on 2026-12-04 the earlier recipe's stage 1 ran 3x slower on one of them than on
 another). This model came from exactly the recipe's steps and configs (2026-12-06: the configs compared key by
 key with the ones run, which differed only in their folder names; the records `scripts/demo_model.py data`
-writes are byte-identical to the ones trained on; stage 0 and its fold rerun from the initial folder gave
-bitwise identical tensors). Data, tokenizers, stage 0 and the training order are seeded; the three `timechat
-train` runs have not been rerun since the recipe changed.
+writes are byte-identical to the ones trained on). Data, tokenizers, stage 0 and the training order are seeded:
+a rerun on the same machine (2026-12-06) of stage 0 and its fold from the initial folder, then of the `timechat
+train` stages from there, gave bitwise identical tensors at every point compared (stage 0, the fold, stage 1's
+steps 600 and 900, stage 2's steps 800 and 1000; it was stopped there for time). A CPU with other
+matrix-multiply kernels may still differ in the last bits of the sums.
 """
 
 
