@@ -98,13 +98,16 @@ def named(task: str, question: str, answer: str) -> str:
     return answer
 
 
+def _named_record(r: dict) -> dict:
+    """A TimeIT record with `named` answers."""
+    return {**r, "QA": [{"q": qa["q"], "a": named(r["task"], qa["q"], qa["a"])} for qa in r["QA"]]}
+
+
 def _named_records(src: Path, dst: Path) -> None:
     """`src`'s TimeIT records with `named` answers."""
     with open(dst.with_suffix(".tmp"), "w", encoding="utf-8") as f:
         for line in src.read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
-            r["QA"] = [{"q": qa["q"], "a": named(r["task"], qa["q"], qa["a"])} for qa in r["QA"]]
-            f.write(json.dumps(r) + "\n")
+            f.write(json.dumps(_named_record(json.loads(line))) + "\n")
     dst.with_suffix(".tmp").replace(dst)
 
 
@@ -115,11 +118,7 @@ def _stage1_records(grounding: Path, scenes: Path, seed: int, dst: Path, dst_exi
     from timechat_core.synth.scene import COMBOS
 
     rng = random.Random(seed)
-    out = []
-    for line in grounding.read_text(encoding="utf-8").splitlines():
-        r = json.loads(line)
-        r["QA"] = [{"q": qa["q"], "a": named("tvg", qa["q"], qa["a"])} for qa in r["QA"]]
-        out.append(r)
+    out = [_named_record(json.loads(line)) for line in grounding.read_text(encoding="utf-8").splitlines()]
     combos = [f"{c} {s}" for c, s in COMBOS]
     for path in sorted(scenes.glob("*.json")):
         scene = json.loads(path.read_text(encoding="utf-8"))
