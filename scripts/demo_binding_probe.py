@@ -167,7 +167,7 @@ def main(argv=None) -> None:
     llm = model.language_model
     templates = load_templates("tvg")
     frame_text = ["This frame is sampled at 0.0 second."] * T  # unused: the visual stack is bypassed
-    digit = torch.tensor([proc.llama.convert_ids_to_tokens(i).lstrip("▁").isdigit() for i in range(len(proc.llama))])
+    digit = proc.digit_ids()
 
     def losses(scenes, qas, seeds, asked, lm=False):
         """Per question: (mean loss over the answer's tokens, over its digits, or all its tokens but for grounding)."""

@@ -440,7 +440,7 @@ def asks(model_dir: Path, root: Path, named_answers: bool = True) -> dict:
     tc, model, proc, collate = _teacher_forcing(model_dir)
     ds = _dataset(asked, model, tc, root)
 
-    digit = torch.tensor([proc.llama.convert_ids_to_tokens(i).lstrip("▁").isdigit() for i in range(len(proc.llama))])
+    digit = proc.digit_ids()
 
     def answer_loss(batch, tokens) -> torch.Tensor:  # per question: mean cross-entropy over its answer's digits
         logits = model.lm_loss(model.splice_video(batch.input_ids, tokens, proc.image_token_id),
