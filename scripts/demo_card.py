@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from types import ModuleType
 
+
 def _row(name: str, model: float, blind: float | None) -> str:
     diff = f"{model - blind:+.1f}" if blind is not None else ""
     return f"| {name} | {model} | {blind if blind is not None else '-'} | {diff} |"
