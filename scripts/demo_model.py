@@ -27,6 +27,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from timechat_core.fileio import write_text_atomic
+
 REPO = Path(__file__).resolve().parents[1]
 RUN = REPO / "runs" / "demo"
 TIMECHAT = [sys.executable, "-m", "timechat_cli"]
@@ -104,15 +106,13 @@ def expected_saliency(start: float, end: float, duration: float, sigma: float = 
     import numpy as np
     from statistics import NormalDist
 
-    from timechat_core.synth.annotations import CLIP_SECONDS
+    from timechat_core.synth.annotations import CLIP_SECONDS, clip_score
 
     offsets = np.array([sigma * NormalDist().inv_cdf((i + 0.5) / n) for i in range(n)])
     starts, ends = (start + offsets)[:, None], (end + offsets)[None, :]
     out = {}
     for c in range(int(duration / CLIP_SECONDS)):
-        lo, hi = c * CLIP_SECONDS, (c + 1) * CLIP_SECONDS
-        cover = np.clip(np.minimum(hi, ends) - np.maximum(lo, starts), 0.0, None) / CLIP_SECONDS
-        score = round(float(np.floor(4 * cover + 0.5).mean()), 1)
+        score = round(float(clip_score(starts, ends, c).mean()), 1)
         if score >= 1.0:
             out[c] = score
     return out
@@ -144,9 +144,7 @@ def named(task: str, question: str, answer: str, window: tuple[float, float, flo
 def _task_records(src: Path, dst: Path, task: str) -> None:
     """The lines of `src` whose record is of `task`, unchanged, to `dst`."""
     lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
-    dst.with_suffix(".tmp").write_text("".join(line for line in lines if json.loads(line)["task"] == task),
-                                       encoding="utf-8")
-    dst.with_suffix(".tmp").replace(dst)
+    write_text_atomic(dst, "".join(line for line in lines if json.loads(line)["task"] == task))
 
 
 def _windows(qvhighlights: Path) -> dict[tuple[str, str], tuple[float, float, float]]:
@@ -174,10 +172,8 @@ def _named_record(r: dict, windows: dict | None = None) -> dict:
 
 def _named_records(src: Path, dst: Path, windows: dict | None = None) -> None:
     """`src`'s TimeIT records with `named` answers (`_named_record`)."""
-    with open(dst.with_suffix(".tmp"), "w", encoding="utf-8") as f:
-        for line in src.read_text(encoding="utf-8").splitlines():
-            f.write(json.dumps(_named_record(json.loads(line), windows)) + "\n")
-    dst.with_suffix(".tmp").replace(dst)
+    write_text_atomic(dst, "".join(json.dumps(_named_record(json.loads(line), windows)) + "\n"
+                                   for line in src.read_text(encoding="utf-8").splitlines()))
 
 
 def _stage1_records(grounding: Path, scenes: Path, seed: int, dst: Path, dst_exists: Path) -> None:
@@ -198,8 +194,7 @@ def _stage1_records(grounding: Path, scenes: Path, seed: int, dst: Path, dst_exi
                     "a": f"{name} {'appears' if yes else 'no'}."}], "source": "synth", "task": "exists"})
     rng.shuffle(out)
     for path, rows in ((dst, out), (dst_exists, [r for r in out if r["task"] == "exists"])):
-        path.with_suffix(".tmp").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-        path.with_suffix(".tmp").replace(path)
+        write_text_atomic(path, "".join(json.dumps(r) + "\n" for r in rows))  # json.dumps' ASCII, as trained on
 
 
 def _gt(split: str, task: str) -> Path:
@@ -406,12 +401,11 @@ def looks(model_dir: Path, n: int = 64) -> dict:
                 "zero_tokens": loss(torch.zeros_like(true))}
 
 
-def asks(model_dir: Path, root: Path, named_answers: bool = True) -> dict:
+def asks(model_dir: Path, root: Path) -> dict:
     """Does the model use which shape the question names? On the grounding questions about videos with 2-3
     shapes in `root` (a `timechat synth` folder): the loss on the answer's time digits (teacher-forced, the true
     times) with the true question, and with the same question naming another shape of the same video (same
-    frames, same times; with `named_answers`, as the recipe trains, the answer starts with the shape the question
-    names). A model that finds the named shape has the lower loss with the true question nearly always;
+    frames, same times; as the recipe trains, the answer starts with the shape the question names). A model that finds the named shape has the lower loss with the true question nearly always;
     about 50 % means it does not use which shape is asked."""
     import dataclasses
 
@@ -434,8 +428,7 @@ def asks(model_dir: Path, root: Path, named_answers: bool = True) -> dict:
         others = [e["query"] for e in scene["events"] if e["query"] not in said]
         if len(scene["objects"]) > 1 and len(said) == 1 and others:
             swap[len(asked)] = (said[0], others[0])
-            if named_answers:
-                rec = dataclasses.replace(rec, qa=tuple((q, named("tvg", q, a)) for q, a in rec.qa))
+            rec = dataclasses.replace(rec, qa=tuple((q, named("tvg", q, a)) for q, a in rec.qa))
             asked.append(rec)
     tc, model, proc, collate = _teacher_forcing(model_dir)
     ds = _dataset(asked, model, tc, root)
@@ -496,6 +489,8 @@ def highlight_tops(pred: Path, gt: Path, scenes: Path) -> dict:
     percent of the questions: a "very good" clip of the queried shape (saliency 4 in the ground truth: HIT@1), an
     edge clip of its interval (1-3), another shape's clip, a clip no shape is in, or no parsed answer. 2 s clips;
     `gt`: the QVHighlights-style JSONL, `scenes`: the folder of `timechat synth`'s scene files."""
+    from timechat_core.synth.annotations import CLIP_SECONDS
+
     truth = {}
     with open(gt, encoding="utf-8") as f:
         for line in f:
@@ -516,7 +511,8 @@ def highlight_tops(pred: Path, gt: Path, scenes: Path) -> dict:
                 counts["very_good" if score >= 4 else "edge_clip"] += 1
                 continue
             scene = json.loads((scenes / f"{g['vid']}.json").read_text())
-            other = any(e["start"] < 2 * top + 2 and e["end"] > 2 * top for e in scene["events"]
+            lo, hi = top * CLIP_SECONDS, (top + 1) * CLIP_SECONDS
+            other = any(e["start"] < hi and e["end"] > lo for e in scene["events"]
                         if e["query"] != g["query"])
             counts["another_shape" if other else "no_shape"] += 1
     n = sum(counts.values())

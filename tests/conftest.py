@@ -130,6 +130,16 @@ class _ForkServer:
 _server: _ForkServer | None = None
 
 
+def load_script(name: str):
+    """scripts/{name}.py as a module (not registered in sys.modules)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def synth_static(root: Path, n: int, seed: int, split: str = "train") -> Path:
     """`timechat synth --scenes static` of `n` 64 px videos into `root` (asserting it worked); returns `root`."""
     r = run_cli("synth", "-o", str(root), "-n", str(n), "--seed", str(seed), "--split", split, "--size", "64",

@@ -3,7 +3,6 @@ trains the frame encoder only and writes a loadable model folder."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -11,17 +10,14 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import synth_static
+from tests.conftest import load_script, synth_static
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def readout():
-    spec = importlib.util.spec_from_file_location("demo_frame_readout", REPO / "scripts" / "demo_frame_readout.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("demo_frame_readout")
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, synth_static
+from tests.conftest import load_script, run_cli, synth_static
 
 pytestmark = pytest.mark.slow
 
@@ -84,26 +84,15 @@ def test_default_model_grounds_most_queries(measured):
     assert model["R1@0.5"] >= 70, model
 
 
-def _script(name: str):
-    """scripts/{name}.py as a module."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(name,
-                                                  Path(__file__).resolve().parents[2] / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _recipe():
-    return _script("demo_model")
+    return load_script("demo_model")
 
 
 def test_grounding_breakdown_by_shapes_counts_answers_with_another_shapes_interval(heldout, measured, tmp_path):
     """The model card's breakdown (scripts/demo_model.py by_objects): over the groups it gives eval's R1@0.5
     for the model's answers; answering every question with another shape's interval (where there is one) is
     counted as that, and as right only where that interval overlaps the queried one's by tIoU >= 0.5."""
-    recipe, card = _recipe(), _script("demo_card")
+    recipe, card = _recipe(), load_script("demo_card")
     g, _, _ = measured
     groups = recipe.by_objects(heldout / "pred_grounding.jsonl", heldout / "scenes")
     assert set(groups) >= {"1", "2", "3"}
@@ -150,7 +139,7 @@ def test_question_swap_covers_every_question_about_several_shapes(heldout, quest
     scenes = [json.loads(p.read_text()) for p in (heldout / "scenes").glob("*.json")]
     assert question_swap["questions"] == sum(len(s["events"]) for s in scenes if len(s["objects"]) > 1)
     assert question_swap["lower_with_true_question"] > 0  # 0: every pair tied, the other question was not asked
-    card = _script("demo_card")  # the card's sentence on it
+    card = load_script("demo_card")  # the card's sentence on it
     ignores = card._asks({**question_swap, "lower_with_true_question": 52.0})
     uses = card._asks({**question_swap, "lower_with_true_question": 90.0})
     assert "makes no difference to it" in ignores and "demo_binding_probe.py" in ignores  # with the why
@@ -164,7 +153,7 @@ def test_default_model_uses_which_shape_the_question_names(question_swap):
 
 
 def _probe():
-    return _script("demo_binding_probe")
+    return load_script("demo_binding_probe")
 
 
 def test_binding_probe_noisy_tokens_give_colours_and_shapes_apart():

@@ -20,8 +20,9 @@ Every number is written from the scene, so the ground truth is exact.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
+
+import numpy as np
 
 from timechat_core.fileio import write_jsonl_atomic, write_text_atomic
 from timechat_core.synth.scene import Scene, events
@@ -56,13 +57,20 @@ def youcook2_database(scenes: list[Scene], split: str) -> dict:
     return {"database": db}
 
 
+def clip_score(start, end, clip: int):
+    """Clip `clip`'s 0-4 saliency for a window [start, end): round(4 * coverage), half up (not Python's
+    half-to-even), coverage the share of the clip the window fills. `start` and `end` may be numpy arrays (one
+    score per pair, as floats)."""
+    lo, hi = clip * CLIP_SECONDS, (clip + 1) * CLIP_SECONDS
+    cover = np.clip(np.minimum(hi, end) - np.maximum(lo, start), 0.0, None) / CLIP_SECONDS
+    return np.floor(4 * cover + 0.5)
+
+
 def saliency(start: float, end: float, duration: float) -> dict[int, int]:
     """{clip id: 0-4} for the clips a window [start, end) touches with a score above 0."""
     out = {}
     for c in range(int(duration / CLIP_SECONDS)):
-        lo, hi = c * CLIP_SECONDS, (c + 1) * CLIP_SECONDS
-        cover = max(0.0, min(hi, end) - max(lo, start)) / CLIP_SECONDS
-        score = math.floor(4 * cover + 0.5)  # half up, not Python's half-to-even
+        score = int(clip_score(start, end, c))
         if score > 0:
             out[c] = score
     return out
