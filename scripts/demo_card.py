@@ -54,7 +54,7 @@ def _binding(rows: dict) -> str:
                    "part of its errors")
     else:
         verdict = f"{said}: most of its errors are misread times, not the wrong shape"
-    return (f"{'; '.join(parts)}. So {verdict} (the hard part in `../shared/reference/demo_model.md` too: 83 % with one "
+    return (f"{'; '.join(parts)}. So {verdict} (the hard part in `docs/demo-model.md` too: 83 % with one "
             "object, 56 % with 2-3, for a grounding-only model).")
 
 

@@ -32,7 +32,7 @@ Answers are byte-exact with TimeChat's construction scripts; the instruction tem
 
 Examples:
 
-  timechat build-timeit --data-root ../shared/data --split all -o timeit.json --stats
+  timechat build-timeit --data-root tests/data --split all -o timeit.json --stats
 
   timechat build-timeit --sources charades --ann charades=charades_sta --split test --eval-format -o test.caption_coco_format.json
 

@@ -21,7 +21,7 @@ def check_reference(
 
     Examples:
 
-      timechat check-reference ../shared/fixtures/reference_tiny
+      timechat check-reference tests/data/reference_tiny
 
       timechat check-reference my_fixture --fp32-only
     """

@@ -1,7 +1,7 @@
 """Turn a transcript into the prompt prefix the reference puts before an instruction.
 
 Reference: `utils/asr/asr_data_process.py` (training data) and `evaluate.py` (evaluation), identical
-logic (`../shared/reference/timechat.md` §2.9):
+logic (`docs/reference-model.md` §2.9):
 
 - at most `max_lines` = 15 lines, `stride = len(lines) // 15 or 1`;
 - lines are taken at indices 1, 1 + stride, 1 + 2*stride, ... (**line 0 is skipped**, and up to

@@ -1,10 +1,10 @@
 """Timestamped transcripts in the reference's text format, and the reference's cleaning rules.
 
-Format (`utils/asr/asr.py`, TimeChat c60b332; `../shared/reference/timechat.md` §4.3): one file per
+Format (`utils/asr/asr.py`, TimeChat c60b332; `docs/data-pipeline.md` §3): one file per
 video, one line per Whisper segment, `f"{start:.2f}\\t{end:.2f}\\t{text}"`.
 
-Cleaning (`utils/asr/clean_asr.py`, §4.4): drop segments with fewer than 3 whitespace-separated
-words, and drop a segment whose text equals the text of the last *kept* segment.
+Cleaning (`utils/asr/clean_asr.py`, `docs/data-pipeline.md` §4): drop segments with fewer than 3
+whitespace-separated words, and drop a segment whose text equals the text of the last *kept* segment.
 """
 
 from __future__ import annotations

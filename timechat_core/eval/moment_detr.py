@@ -7,7 +7,7 @@ The two differ only in qid matching: moment_detr asserts equal qid sets (`match_
 TimeChat scores the intersection (`match_qids="intersection"`). The metrics dict has the reference
 JSON's keys, nesting, key order and rounding (`float(f"{100*v:.2f}")`).
 
-Reference semantics kept (../shared/reference/metrics.md §2 and §6):
+Reference semantics kept (`docs/metrics.md` §2 and §6):
 - MR runs only if the first scored submission row has `pred_relevant_windows`, HL only if it has
   `pred_saliency_scores`.
 - MR length buckets filter GT windows by length (short (0,10], middle (10,30], long (30,150]; "full"

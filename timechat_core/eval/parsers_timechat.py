@@ -3,7 +3,7 @@
 TimeChat turns generated text into predictions with three heuristics
 (`utils/format_tvg.py`, `utils/format_dvc.py`, `utils/format_vhd.py` in RenShuhuai-Andy/TimeChat at
 a918705f). Its published numbers depend on every quirk of them, so this module re-implements them
-exactly, including the bugs (see `shared/reference/timechat.md` §6.2-6.4):
+exactly, including the bugs (see `docs/metrics.md` §8.2-8.4):
 
 - TVG: the prompt removal is a no-op, only the first window is kept, pairs are swapped when
   end <= start, nothing is clipped, and the hh:mm:ss fallback can never produce a window.

@@ -1,6 +1,6 @@
 """TimeChat model configuration: one frozen dataclass per part, loadable from YAML.
 
-The defaults are the paper's TimeChat-7B sizes (`../shared/reference/timechat.md` §2); the presets
+The defaults are the paper's TimeChat-7B sizes (`docs/reference-model.md` §2); the presets
 `timechat-7b` and `tiny` live in `configs/model/*.yaml` with every dimension spelled out.
 Reference-compatible behaviour is the default everywhere; corrected behaviour is an explicit option.
 """

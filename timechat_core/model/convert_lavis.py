@@ -1,7 +1,7 @@
 """Official TimeChat checkpoints (LAVIS layout) <-> timechat_core names, and the reference load chain.
 
 The reference loads, in this order, each with `strict=False` so later files overwrite earlier ones
-(`../shared/reference/timechat.md` §3.1):
+(`docs/checkpoints.md` §2):
 
 1. `eva_vit_g.pth` (raw dict, unprefixed) -> `visual_encoder`;
 2. `instruct_blip_vicuna7b_trimmed.pth` `["model"]` -> Q-Former, `query_tokens`, `ln_vision`;
@@ -383,9 +383,9 @@ def restore_buffers(model) -> None:
 
 
 def set_trainable(model, trainable: bool) -> None:
-    """As the reference's instruction tuning (§2.7): ViT and LLM base frozen; Q-Formers, query tokens,
-    frame positions, projection and LoRA trained. `train_vision` and `train_llm` (config) widen or
-    narrow that for models trained from scratch."""
+    """As the reference's instruction tuning (`docs/reference-model.md` §2.7): ViT and LLM base
+    frozen; Q-Formers, query tokens, frame positions, projection and LoRA trained. `train_vision` and
+    `train_llm` (config) widen or narrow that for models trained from scratch."""
     cfg = model.config
     for name, p in model.named_parameters():
         if name.startswith("vision_model."):

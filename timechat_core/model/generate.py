@@ -1,6 +1,6 @@
 """Decoding: greedy by default, or the reference's sampling settings, on spliced `inputs_embeds`.
 
-Reference (`conversation_video_batch.py` L197-256, `evaluate.py`; timechat.md §2.9):
+Reference (`conversation_video_batch.py` L197-256, `evaluate.py`; `docs/reference-model.md` §2.9):
 `do_sample=True, top_p=0.8, temperature=1.0, top_k=50 (HF default), num_beams=1, min_length=1,
 repetition_penalty=1.0, length_penalty=1, max_new_tokens=512`, torch seed 42, stop when every row
 has emitted `</s>` (rows that finished are padded with id 0). transformers 5.x returns only the

@@ -2,8 +2,9 @@
 
 TimeChat feeds the LLM fp32 `inputs_embeds` while its weights are bf16, and its copy of
 transformers-4.34 `modeling_llama.py` keeps the residual stream fp32 while every matmul runs in
-bf16 (`../shared/reference/timechat.md` TL;DR #6; fixture README §8). Stock transformers 5.x
-raises a dtype error on that input. Two module swaps reproduce the reference bit for bit:
+bf16 (`docs/reference-model.md` §0 item 6; `docs/checkpoints.md` §6; `docs/conformance-fixture.md`
+§8). Stock transformers 5.x raises a dtype error on that input. Two module swaps reproduce the
+reference bit for bit:
 
 1. RMSNorm: variance in fp32, `h * rsqrt(var + eps)` in the input dtype, then cast to the weight
    dtype when the weight is fp16/bf16, then multiply by the weight (no cast back).

@@ -1,6 +1,6 @@
 """Text side of TimeChat: the two tokenizers, the conversation templates and the training labels.
 
-Reference (TimeChat c60b332; `../shared/reference/timechat.md` §2.2, §2.9):
+Reference (TimeChat c60b332; `docs/reference-model.md` §2.2, §2.9):
 
 - Q-Former timestamp text `This frame is sampled at {t} second.` is tokenized with BERT
   (bert-base-uncased + `[DEC]`) at inference, all B*T strings of a batch in one call

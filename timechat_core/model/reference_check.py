@@ -1,12 +1,13 @@
 """`check-reference`: run a conformance fixture through the real loading chain, stage by stage.
 
-A fixture (format of `../shared/fixtures/reference_tiny/`, see its README) holds official-format
-checkpoints, inputs and what the reference code computed from them. Every stage below is computed
-here with timechat's own code (frame sampling, tokenizers, load chain, model, decoding) and compared
-with the fixture. Tolerances follow the fixture README §8.
+A fixture (format of `tests/data/reference_tiny/`, described in `docs/conformance-fixture.md`) holds
+official-format checkpoints, inputs and what the reference code computed from them. Every stage
+below is computed here with timechat's own code (frame sampling, tokenizers, load chain, model,
+decoding) and compared with the fixture. Tolerances follow `docs/conformance-fixture.md` §8.
 
 The bf16 variant's token ids are advisory (`required: false`): bf16 matmuls differ between CPU
-kernels, and the ids only have to match where the logits are bit-identical (README §9).
+kernels, and the ids only have to match where the logits are bit-identical
+(`docs/conformance-fixture.md` §9).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """TimeChat on stock transformers modules: EVA ViT + timestamp-aware Q-Former + sliding video Q-Former + LLaMA/LoRA.
 
 Reference: `timechat/models/timechat.py` (TimeChat c60b332), described exactly in
-`../shared/reference/timechat.md` §2. The parts are transformers' own classes:
+`docs/reference-model.md` §2. The parts are transformers' own classes:
 
 | part | class | reference name |
 |---|---|---|

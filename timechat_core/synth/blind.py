@@ -1,7 +1,7 @@
 """The best video-blind baselines on a ground-truth set: what a model that ignores the video scores.
 
 A model can learn the answer format and the typical position of events long before it looks at
-the frames (`../shared/reference/demo_model.md`: a run sits at the blind level for 20-35k
+the frames (`docs/demo-model.md` §3: a run sits at the blind level for 20-35k
 samples), so every score on synthetic data is reported next to these:
 
 - grounding: the fixed fraction-of-duration window [a*D, b*D] (a, b on a 0.01 grid) with the best

@@ -1,6 +1,6 @@
 """Evaluation ground truth in TimeChat's coco format, so `timechat eval` runs on any dataset.
 
-Formats (`utils/get_coco_format.py`, c60b332; `../shared/reference/timechat.md` §4.8):
+Formats (`utils/get_coco_format.py`, c60b332; `docs/timeit.md` §6):
 
 - grounding: `{"annotations": [{"image_id": "AO8RW.mp4", "caption": "a person is putting a book on a shelf.",
   "timestamp": [0.0, 6.9], "id": 0}, ...]}`; Charades ids are the 0-based line index of the

@@ -4,7 +4,7 @@ Every adapter turns its native annotation into one of a few task-shaped items (`
 `Grounding`, `Highlights`, `Summary`, `Speech`, `Conversation`); the builder applies the hygiene
 policies (`hygiene.py`), picks a template (`templates.py`) and formats the answer here. The formats
 are those of TimeChat's `utils/construct_it_data/*.py` (GitHub `RenShuhuai-Andy/TimeChat` @ c60b332;
-`../shared/reference/metrics.md` §4, `timechat.md` §4.9):
+`docs/timeit.md` §2-3):
 
 - dense captioning / step localization: per event `f"{round(s, 1)} - {round(e, 1)} seconds, {text}. "`,
   joined with `" "` and right-stripped, so events are separated by two spaces;

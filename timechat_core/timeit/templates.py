@@ -9,7 +9,7 @@ The reference picks with an unseeded `random.choice`. Here each source draws fro
 `random.Random(f"{seed}:{source}")` in record order, so the same seed gives the same choices, and
 adding or removing another source does not change them.
 
-Placeholders (timechat.md Appendix B): `<query_placeholder>` gets the single-quoted query,
+Placeholders (`docs/timeit.md` §4): `<query_placeholder>` gets the single-quoted query,
 `<dataset_placeholder>` the dataset name; summarization templates lose `<query_placeholder>`.
 Every instruction is right-stripped, as the reference's `instruction.rstrip()`.
 """

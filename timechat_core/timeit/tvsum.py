@@ -5,7 +5,7 @@ A raw record (MATLAB v7.3 struct array `tvsum50`, one element per video; shown a
     {"video": "AwmHb44_ouw", "category": "VT", "title": "...", "length": 353.0, "nframes": 10597,
      "user_anno": <nframes x 20 importance scores 1-5>, "gt_score": <nframes mean>}
 
-Format: https://github.com/yalesong/tvsum (README "Dataset"; `../shared/data/tvsum/README_upstream.md`).
+Format: https://github.com/yalesong/tvsum (README "Dataset"; `tests/data/tvsum/README_upstream.md`).
 The .mat is read by `timechat_core.eval.summarization.load_tvsum`, which pools the frame scores to
 2-s clips (the shots the annotators scored).
 

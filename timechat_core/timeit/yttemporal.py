@@ -9,8 +9,8 @@ A raw record (one transcript file per video, `<video id>.txt`, the reference for
 YT-Temporal-180M (https://rowanzellers.com/merlot/#data) releases video ids only; TimeChat
 transcribes the videos with Whisper `tiny.en`, cleans the transcripts and answers
 `Transcribed speech: {asr}` with at most 15 lines chosen as its ASR prompt (`process_tsg_data.py`,
-c60b332; `timechat_core.asr.inject`, timechat.md §2.9). The input is the folder of transcripts (or
-one transcript); the video is `<video id>.mp4`.
+c60b332; `timechat_core.asr.inject`, `docs/reference-model.md` §2.9). The input is the folder of
+transcripts (or one transcript); the video is `<video id>.mp4`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The shipped presets are `configs/train/*.yaml` (`timechat-7b-timeit`, `youcook2`, `charades`,
 `qvhighlights`, `tiny`). The defaults below are the reference's instruction tuning
-(`train_configs/stage2_finetune_time104k_valley72k.yaml`, `../shared/reference/timechat.md` §5).
+(`train_configs/stage2_finetune_time104k_valley72k.yaml`, `docs/reference-model.md` §3).
 Relative paths are relative to the current directory. Every unknown key and every value of the
 wrong type is reported in one error.
 """

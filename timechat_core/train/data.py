@@ -1,6 +1,6 @@
 """Training data: TimeIT / Valley records -> sampled, augmented frames + the llama-2 training conversation.
 
-Reference (`Video_Instruct_Dataset`, `alpro_video_train`; `../shared/reference/timechat.md` §2.8-2.9):
+Reference (`Video_Instruct_Dataset`, `alpro_video_train`; `docs/reference-model.md` §2.8-2.9):
 
 - frames with the `rand` strategy (`timechat_core.video.sampling`), squashed to the model's image
   size by the decoder;
@@ -136,7 +136,7 @@ def wrap_uint8(x: torch.Tensor) -> torch.Tensor:
     """`tensor.to(torch.uint8)` as the reference's x86 run does it: truncate toward zero, wrap modulo 256.
 
     Written out because a float -> uint8 cast of out-of-range values is undefined in C++ and differs
-    between CPUs; bicubic overshoot makes such values (`timechat.md` §2.8).
+    between CPUs; bicubic overshoot makes such values (`docs/reference-model.md` §2.8).
     """
     return torch.remainder(x.trunc().to(torch.int64), 256).to(torch.uint8)
 

@@ -1,7 +1,7 @@
 """The training loop: one process or many (torchrun), DDP or FSDP, exact resume.
 
 Reference: LAVIS `RunnerBase` + `BaseTask.train_inner_loop` as TimeChat runs them
-(`../shared/reference/timechat.md` §2.7, §2.10, §5):
+(`docs/reference-model.md` §2.7, §2.10, §3):
 
 - the lr is set every iteration (micro-batch) from the global iteration count; the optimizer steps
   when `(i + 1) % accum_grad_iters == 0` with `i` the iteration within the epoch (a remainder of an

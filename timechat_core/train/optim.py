@@ -1,5 +1,5 @@
 """AdamW parameter groups and the learning-rate schedule of the reference (LAVIS `runner_base.py`,
-`optims.py`; `../shared/reference/timechat.md` §5)."""
+`optims.py`; `docs/reference-model.md` §3)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """`extract-audio`: the audio track as 16 kHz mono PCM WAV (what Whisper consumes) or as mp3.
 
-Reference: `utils/asr/extract_audio.py` (TimeChat c60b332, `../shared/reference/timechat.md` §4.2)
+Reference: `utils/asr/extract_audio.py` (TimeChat c60b332, `docs/data-pipeline.md` §2)
 runs `ffmpeg -i VIDEO -q:a 0 -map a OUT.mp3` through a shell with unquoted paths. `--format mp3`
 keeps those settings (best VBR quality, source rate and channels) for the first audio stream.
 """

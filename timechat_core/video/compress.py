@@ -1,6 +1,6 @@
 """`compress`: re-encode videos to the frame rate and size TimeChat is trained and evaluated on.
 
-Reference: `utils/compress_video_data.py` (TimeChat c60b332), `../shared/reference/timechat.md` §4.1:
+Reference: `utils/compress_video_data.py` (TimeChat c60b332), `docs/data-pipeline.md` §1:
 `ffmpeg -i IN -filter:v "scale='if(gt(a,1),trunc(oh*a/2)*2,S)':'if(gt(a,1),S,trunc(ow*a/2)*2)'"
 -map 0:v -r FPS OUT`. That filter is kept verbatim as `--resize-mode reference`, including its
 portrait behaviour (a 360x640 input becomes 224x126). The default `short-side` mode scales the

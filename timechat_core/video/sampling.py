@@ -1,7 +1,7 @@
 """Which frames the model sees and which timestamps it is told: the reference rules, exactly.
 
 Reference: `timechat/processors/video_processor.py::load_video` (TimeChat c60b332), described in
-`../shared/reference/timechat.md` §2.8.
+`docs/reference-model.md` §2.8.
 
 - `uniform` (inference): `np.arange(0, vlen, vlen / n).astype(int)` with `n = min(n, vlen)`.
   The float step is kept as is, quirks included.
