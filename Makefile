@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo demo-model bench clean-venv
+.PHONY: test test-all demo demo-model bench clean-venv
 
 # Re-install only when pyproject.toml changed (or the venv is missing).
 $(STAMP): pyproject.toml
@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# Also the long research-probe checks (`-m research`, a few extra minutes).
+test-all: $(STAMP)
+	$(PY) -m pytest -q -m "research or not research"
 
 demo: $(STAMP)
 	$(PY) scripts/demo.py

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CLIP = REPO.parent / "shared" / "data" / "videos" / "jfk.mp4"
+DEFAULT_CLIP = REPO / "tests" / "data" / "videos" / "jfk.mp4"
 REPEATS = 5
 
 

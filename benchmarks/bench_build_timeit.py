@@ -1,4 +1,4 @@
-"""Benchmark: `timechat build-timeit` on every annotation file in ../shared/data.
+"""Benchmark: `timechat build-timeit` on every annotation file in tests/data.
 
 What is measured (wall-clock, best of `--repeat` runs, plus CPU seconds of this process):
 - per source: reading the native files and building the records in process
@@ -35,7 +35,7 @@ SOURCES = (("charades", "charades_sta"), ("activitynet", "activitynet_captions")
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("TIMECHAT_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "data"
+    return Path(__file__).resolve().parents[1] / "tests" / "data"
 
 
 def best_of(repeat: int, fn):

@@ -15,7 +15,7 @@ processes are printed too: ours overlaps the METEOR start-up with its Python wor
 machine narrows the wall-clock ratio.
 
 Input: TimeChat's full YouCook2 example (415 videos, example_gt_file.json + example_pred_file.json
-under ../shared/data/timechat_metrics/dvc/, or $TIMECHAT_SHARED/data/...). `--videos N` keeps the
+under tests/data/timechat_metrics/dvc/). `--videos N` keeps the
 first N GT videos for a quick look (the target is for the full set: with few videos both sides are
 dominated by METEOR's ~8 s start-up, which the baseline pays twice and ours once).
 
@@ -52,8 +52,7 @@ TOLERANCE = 1e-9
 
 
 def data_dir() -> Path:
-    root = Path(os.environ.get("TIMECHAT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-    return root / "data" / "timechat_metrics" / "dvc"
+    return Path(__file__).resolve().parents[1] / "tests" / "data" / "timechat_metrics" / "dvc"
 
 
 @contextlib.contextmanager
@@ -228,9 +227,6 @@ def main() -> int:
     ap.add_argument("--videos", type=int, default=None, help="only the first N GT videos")
     args = ap.parse_args()
     folder = data_dir()
-    if not folder.is_dir():
-        print(f"skip: {folder} is absent (set TIMECHAT_SHARED)", file=sys.stderr)
-        return 0
     gt = load_dvc_gt(folder / "example_gt_file.json")[: args.videos]
     preds = load_dvc_predictions(folder / "example_pred_file.json")
     keep = {str(r["image_id"]) for r in gt}

@@ -15,8 +15,6 @@ Run: `make bench`, or `.venv/bin/python benchmarks/bench_infer.py` from the repo
 from __future__ import annotations
 
 import json
-import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,14 +29,11 @@ from timechat_core.model.generate import DecodingSettings
 from timechat_core.video.testsrc import make_test_video
 
 N_VIDEOS = 16
-SHARED = Path(os.environ.get("TIMECHAT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+TOKENIZER = Path(__file__).resolve().parents[1] / "tests" / "data" / "reference_tiny" / "llama-2-7b-chat-hf"
 
 
 def main() -> None:
-    tokenizer = SHARED / "fixtures" / "reference_tiny" / "llama-2-7b-chat-hf"
-    if not tokenizer.is_dir():
-        sys.exit(f"needs the fixture tokenizer at {tokenizer} (set TIMECHAT_SHARED)")
-    model, proc = random_model(TimeChatConfig.preset("tiny"), tokenizer)
+    model, proc = random_model(TimeChatConfig.preset("tiny"), TOKENIZER)
     model.eval()
     settings = DecodingSettings(max_new_tokens=24)
     with tempfile.TemporaryDirectory() as tmp:

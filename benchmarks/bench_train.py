@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import machine_busy  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-TOKENIZER = REPO.parent / "shared" / "fixtures" / "reference_tiny" / "llama-2-7b-chat-hf"
+TOKENIZER = REPO / "tests" / "data" / "reference_tiny" / "llama-2-7b-chat-hf"
 STEPS = 40
 
 

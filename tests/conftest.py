@@ -1,4 +1,4 @@
-"""Shared fixtures: real data from ../shared, and small media files made with ffmpeg's lavfi sources."""
+"""Shared fixtures: real data from tests/data (see its README), and small media files made with ffmpeg's lavfi sources."""
 
 from __future__ import annotations
 
@@ -17,29 +17,41 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def shared_dir() -> Path:
-    return Path(os.environ.get("TIMECHAT_SHARED", REPO.parent / "shared"))
+DATA = REPO / "tests" / "data"  # every file the tests read; provenance in tests/data/README.md
 
 
 @pytest.fixture(scope="session")
-def shared() -> Path:
-    path = shared_dir()
-    if not path.is_dir():
-        pytest.skip(f"shared data folder {path} is absent (set TIMECHAT_SHARED)")
-    return path
+def datadir() -> Path:
+    return DATA
+
+
+def _fail_skips_under_ci(report) -> None:
+    """Under CI (CI=true) a skipped test or module fails: a missing chromium, java or espeak-ng must break CI, not hide."""
+    if report.skipped and not hasattr(report, "wasxfail") and os.environ.get("CI", "").lower() in ("true", "1"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI, which counts as a failure: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    _fail_skips_under_ci((yield).get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    _fail_skips_under_ci((yield).get_result())
 
 
 @pytest.fixture(scope="session")
-def jfk(shared) -> Path:
-    return shared / "data" / "videos" / "jfk.mp4"
+def jfk(datadir) -> Path:
+    return datadir / "videos" / "jfk.mp4"
 
 
 @pytest.fixture(scope="session")
-def fixture_inputs(shared) -> dict:
+def fixture_inputs(datadir) -> dict:
     """Inputs of the reference conformance fixture (produced by the reference code)."""
-    return json.loads((shared / "fixtures" / "reference_tiny" / "inputs" / "inputs.json").read_text())
+    return json.loads((datadir / "reference_tiny" / "inputs" / "inputs.json").read_text())
 
 
 class Media:

@@ -38,15 +38,15 @@ def require(tool: str) -> str:
 @pytest.fixture(scope="module")
 def jfk_run(tmp_path_factory, jfk):
     out = tmp_path_factory.mktemp("asr")
-    r = run_cli("asr", str(jfk), "-o", str(out), "--word-timestamps")
+    r = run_cli("asr", str(jfk), "-o", str(out), "--root", str(jfk.parent), "--word-timestamps")
     return r, out
 
 
-def test_jfk_transcript_is_accurate_and_well_timed(jfk_run, shared):
+def test_jfk_transcript_is_accurate_and_well_timed(jfk_run, datadir):
     r, out = jfk_run
     assert r.returncode == 0, r.stderr
     (rec,) = jsonl(r.stdout)
-    reference = (shared / "data" / "videos" / "jfk.wav.txt").read_text().splitlines()[-1].split("]", 1)[1]
+    reference = (datadir / "videos" / "jfk.wav.txt").read_text().splitlines()[-1].split("]", 1)[1]
     hypothesis = " ".join(s["text"] for s in rec["segments"])
     assert word_error_rate(reference, hypothesis) <= 0.15, hypothesis
     segs = read_transcript(out / "jfk.txt")
@@ -64,7 +64,7 @@ def test_jfk_transcript_is_accurate_and_well_timed(jfk_run, shared):
 def test_rerun_skips_without_loading_the_model(jfk_run, jfk):
     _, out = jfk_run
     mtime = (out / "jfk.txt").stat().st_mtime_ns
-    r = run_cli("asr", str(jfk), "-o", str(out))
+    r = run_cli("asr", str(jfk), "-o", str(out), "--root", str(jfk.parent))
     assert r.returncode == 0 and [x["status"] for x in jsonl(r.stdout)] == ["skipped"]
     assert (out / "jfk.txt").stat().st_mtime_ns == mtime
 

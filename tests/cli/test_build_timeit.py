@@ -11,8 +11,8 @@ from tests.conftest import jsonl, run_cli
 
 
 @pytest.fixture(scope="module")
-def data(shared):
-    return shared / "data"
+def data(datadir):
+    return datadir
 
 
 def test_builds_from_a_folder_of_datasets(data, tmp_path):

@@ -29,7 +29,7 @@ def _check_output(path: Path, fps: float, size: tuple[int, int]):
         (360, 640, "short-side", (224, 398)),
         (321, 241, "short-side", (298, 224)),
         (640, 360, "reference", (398, 224)),
-        (360, 640, "reference", (224, 126)),  # the reference's portrait behaviour (timechat.md §4.1)
+        (360, 640, "reference", (224, 126)),  # the reference's portrait behaviour (docs/data-pipeline.md §1)
         (320, 320, "reference", (224, 224)),
     ],
 )

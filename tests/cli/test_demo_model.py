@@ -178,7 +178,16 @@ def test_binding_probe_noisy_tokens_give_colours_and_shapes_apart():
     assert redrawn_differs
 
 
-@pytest.mark.slow
+def test_binding_probe_smoke_run_reports_a_row(capsys):
+    """A few steps of the probe's grounding setting end to end (tokens, batches, training, the held-out measure);
+    the long runs that show what it learns are the `research` tests below (`make test-all`)."""
+    _probe().main(["--restate", "--video-last", "--steps", "4", "--eval-every", "4"])
+    row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert row["step"] == 4 and row["restate"] and row["video_last"], row
+    assert 0 < row["val_loss"] < 20 and 0 <= row["right_over_alternative"] <= 1, row
+
+
+@pytest.mark.research
 def test_binding_probe_learns_its_copy_control(capsys):
     """scripts/demo_binding_probe.py's control: the demo LLM, trained alone, learns within 100 steps to answer
     with the colour the question names (measured 2026-12-05: held-out loss 0.06, right on every question), so
@@ -189,7 +198,7 @@ def test_binding_probe_learns_its_copy_control(capsys):
     assert row["step"] == 100 and row["right_over_alternative"] >= 0.95 and row["val_loss"] < 0.3, row
 
 
-@pytest.mark.slow
+@pytest.mark.research
 def test_binding_probe_learns_grounding_with_the_question_first_and_the_shape_named(capsys):
     """The setting where the probe's LLM learns which shape a grounding question names (models/demo/README.md,
     "Why not"): the question before the video tokens and the answer starting with the shape's name. Measured
@@ -217,7 +226,7 @@ def test_named_answers_start_with_the_asked_shape_and_keep_what_eval_reads(small
     highlight answers then with its window as the Charades-STA file has it and `expected_saliency`'s clips and
     scores; the robust parser reads the same windows from the grounding answers as from TimeIT's, and exactly
     those clips and scores from the highlight answers; dense captions unchanged."""
-    from timechat_core.eval.parsers import parse_dvc, parse_tvg, parse_vhd
+    from timechat_core.eval.parsers import parse_tvg, parse_vhd
 
     recipe = _recipe()
     out = tmp_path / "all_named.jsonl"

@@ -1,4 +1,4 @@
-"""`timechat eval` and `timechat parse` end to end on the real oracles in ../shared/data."""
+"""`timechat eval` and `timechat parse` end to end on the real oracles in tests/data."""
 
 import json
 
@@ -8,8 +8,8 @@ from tests.conftest import jsonl, run_cli
 
 
 @pytest.fixture(scope="module")
-def metrics_dir(shared):
-    return shared / "data" / "timechat_metrics"
+def metrics_dir(datadir):
+    return datadir / "timechat_metrics"
 
 
 def test_tvg_structured_predictions_reproduce_the_reference(tmp_path, metrics_dir):
@@ -52,16 +52,16 @@ def test_tvg_raw_model_text_is_parsed(tmp_path, metrics_dir, parser):
     assert statuses.count("ok") == 15 and len(statuses) == 20
 
 
-def test_vhd_timechat_predictions_with_qid_intersection(shared, metrics_dir):
+def test_vhd_timechat_predictions_with_qid_intersection(datadir, metrics_dir):
     r = run_cli("eval", "--task", "vhd", "--pred", str(metrics_dir / "vhd" / "example_pred_file.json"),
-                "--gt", str(shared / "data" / "qvhighlights" / "highlight_val_release.jsonl"),
+                "--gt", str(datadir / "qvhighlights" / "highlight_val_release.jsonl"),
                 "--match-qids", "intersection")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == json.loads((metrics_dir / "vhd" / "expected_metrics_computed.json").read_text())
 
 
-def test_moment_detr_submission_gives_all_104_values(shared):
-    q = shared / "data" / "qvhighlights"
+def test_moment_detr_submission_gives_all_104_values(datadir):
+    q = datadir / "qvhighlights"
     r = run_cli("eval", "--task", "mr", "--pred", str(q / "sample_val_preds.jsonl"),
                 "--gt", str(q / "highlight_val_release.jsonl"))
     assert r.returncode == 0, r.stderr
@@ -70,11 +70,11 @@ def test_moment_detr_submission_gives_all_104_values(shared):
     assert got == expected and list(got) == list(expected)
 
 
-def test_malformed_prediction_line_is_named(tmp_path, shared):
+def test_malformed_prediction_line_is_named(tmp_path, datadir):
     bad = tmp_path / "preds.jsonl"
     bad.write_text('{"qid": 1, "text": "ok"}\n{"qid": 2, "text": \n')
     r = run_cli("eval", "--task", "vhd", "--pred", str(bad),
-                "--gt", str(shared / "data" / "qvhighlights" / "highlight_val_release.jsonl"))
+                "--gt", str(datadir / "qvhighlights" / "highlight_val_release.jsonl"))
     assert r.returncode == 2
     assert f"{bad}:2: invalid JSON" in r.stderr
 
@@ -115,8 +115,8 @@ def test_dvc_subset_through_the_cli(tmp_path, metrics_dir):
     assert len(jsonl(per_item.read_text())) == 20
 
 
-def test_summarization_raw_answers_are_parsed_per_video(tmp_path, shared):
-    mat = shared / "data" / "tvsum" / "ydata-tvsum50.mat"
+def test_summarization_raw_answers_are_parsed_per_video(tmp_path, datadir):
+    mat = datadir / "tvsum" / "ydata-tvsum50.mat"
     raw = tmp_path / "raw.jsonl"
     rows = [{"video": "-esJrBWj2d8.mp4", "text": "The highlight timestamps are in the 10, 12, 14 seconds. "
                                                  "Their saliency scores are 4.0, 3.0, 2.0."},

@@ -9,7 +9,7 @@ from timechat_core.video.probe import probe
 
 
 def test_jfk_to_16k_mono_wav_and_mp3(tmp_path, jfk):
-    r = run_cli("extract-audio", str(jfk), "-o", str(tmp_path / "wav"))
+    r = run_cli("extract-audio", str(jfk), "-o", str(tmp_path / "wav"), "--root", str(jfk.parent))
     assert r.returncode == 0, r.stderr
     (rec,) = jsonl(r.stdout)
     assert (rec["status"], rec["sample_rate"], rec["channels"]) == ("ok", 16000, 1)
@@ -19,7 +19,7 @@ def test_jfk_to_16k_mono_wav_and_mp3(tmp_path, jfk):
         samples = w.readframes(w.getnframes())
     assert max(samples[1::2]) > 16  # real speech, not silence (high bytes of s16le)
 
-    r = run_cli("extract-audio", str(jfk), "-o", str(tmp_path / "mp3"), "--format", "mp3")
+    r = run_cli("extract-audio", str(jfk), "-o", str(tmp_path / "mp3"), "--root", str(jfk.parent), "--format", "mp3")
     assert r.returncode == 0, r.stderr
     info = probe(tmp_path / "mp3" / "jfk.mp3")
     assert info.audio.codec.startswith("mp3") and info.audio.sample_rate == 16000 and info.video is None
@@ -46,8 +46,8 @@ def test_no_audio_is_a_status_and_audio_files_are_inputs(tmp_path, media):
 
 def test_rerun_skips(tmp_path, jfk):
     out = tmp_path / "out"
-    assert run_cli("extract-audio", str(jfk), "-o", str(out)).returncode == 0
+    assert run_cli("extract-audio", str(jfk), "-o", str(out), "--root", str(jfk.parent)).returncode == 0
     mtime = (out / "jfk.wav").stat().st_mtime_ns
-    r = run_cli("extract-audio", str(jfk), "-o", str(out))
+    r = run_cli("extract-audio", str(jfk), "-o", str(out), "--root", str(jfk.parent))
     assert [x["status"] for x in jsonl(r.stdout)] == ["skipped"]
     assert (out / "jfk.wav").stat().st_mtime_ns == mtime

@@ -12,13 +12,13 @@ ARGS = ["--num-frames", "8", "--max-new-tokens", "12"]
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory, shared):
+def setup(tmp_path_factory, datadir):
     from timechat_core.model.config import TimeChatConfig
     from timechat_core.model.folder import random_model, save_model_folder
     from timechat_core.video.testsrc import make_test_video
 
     root = tmp_path_factory.mktemp("infer")
-    model, proc = random_model(TimeChatConfig.preset("tiny"), shared / "fixtures" / "reference_tiny" / "llama-2-7b-chat-hf")
+    model, proc = random_model(TimeChatConfig.preset("tiny"), datadir / "reference_tiny" / "llama-2-7b-chat-hf")
     save_model_folder(model, proc, root / "model")
     for i in range(4):
         make_test_video(root / f"v{i}.mp4", duration=3 + i, audio=False)
@@ -100,7 +100,7 @@ def test_manifest_to_eval_without_conversion(setup):
     assert ev.returncode == 0, ev.stderr[-1500:]
 
 
-def test_resume_after_a_kill_and_failures(setup, shared):
+def test_resume_after_a_kill_and_failures(setup, datadir):
     gt = _coco_tvg(setup)
     full = infer(setup, "--manifest", str(gt), "-o", "full.jsonl")
     done = jsonl((setup / "full.jsonl").read_text())
@@ -119,7 +119,7 @@ def test_resume_after_a_kill_and_failures(setup, shared):
     from timechat_core.model.config import TimeChatConfig
     from timechat_core.model.folder import random_model, save_model_folder
 
-    other, proc = random_model(TimeChatConfig.preset("tiny"), shared / "fixtures" / "reference_tiny" / "llama-2-7b-chat-hf",
+    other, proc = random_model(TimeChatConfig.preset("tiny"), datadir / "reference_tiny" / "llama-2-7b-chat-hf",
                                seed=1)
     save_model_folder(other, proc, setup / "other_model")
     # each condition alone refuses the resume (one call with both would pass with either check broken)

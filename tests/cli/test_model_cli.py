@@ -7,8 +7,8 @@ import json
 from tests.conftest import jsonl, run_cli
 
 
-def test_check_reference_passes_on_the_shared_fixture(shared):
-    r = run_cli("check-reference", str(shared / "fixtures" / "reference_tiny"), "--fp32-only")
+def test_check_reference_passes_on_the_shared_fixture(datadir):
+    r = run_cli("check-reference", str(datadir / "reference_tiny"), "--fp32-only")
     assert r.returncode == 0, r.stderr[-2000:]
     report = json.loads(r.stdout)
     assert report["ok"] is True and len(report["stages"]) >= 25
@@ -21,8 +21,8 @@ def test_check_reference_fails_on_a_bad_fixture(tmp_path):
     assert "config.json" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_convert_the_fixture_checkpoints(shared, tmp_path):
-    fx = shared / "fixtures" / "reference_tiny"
+def test_convert_the_fixture_checkpoints(datadir, tmp_path):
+    fx = datadir / "reference_tiny"
     ck = fx / "checkpoints"
     out = tmp_path / "model"
     args = ["convert", "--vit", str(ck / "eva_vit_g.pth"), "--qformer", str(ck / "instruct_blip_vicuna7b_trimmed.pth"),

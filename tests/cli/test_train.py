@@ -12,7 +12,7 @@ from timechat_cli.main import app
 
 
 @pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory, shared):
+def tiny_data(tmp_path_factory, datadir):
     from timechat_core.train.demo import make_demo_data
 
     return make_demo_data(tmp_path_factory.mktemp("tiny-data"), n=4)
@@ -37,14 +37,14 @@ def test_missing_records_file_exits_2(tmp_path):
     assert result.returncode == 2 and "none.json" in result.stderr
 
 
-def test_a_run_skips_and_counts_unreadable_videos(tiny_data, shared, tmp_path):
+def test_a_run_skips_and_counts_unreadable_videos(tiny_data, datadir, tmp_path):
     records = json.loads(tiny_data.read_text())
     records.append({**records[0], "video": "videos/missing.mp4"})
     (tmp_path / "train.json").write_text(json.dumps(records))
     data = tmp_path / "train.json"
     out = tmp_path / "run"
     args = [f"data.train=[{data}]", f"data.video_root={tiny_data.parent}", f"out_dir={out}",
-            f"model.llama_tokenizer={shared / 'fixtures' / 'reference_tiny' / 'llama-2-7b-chat-hf'}",
+            f"model.llama_tokenizer={datadir / 'reference_tiny' / 'llama-2-7b-chat-hf'}",
             "max_epoch=2", "batch_size=1", "data.shuffle=false", "save_model_folder=false"]
     result = run_cli("train", "--config", "tiny", *args)
     assert result.returncode == 0, result.stderr[-2000:]

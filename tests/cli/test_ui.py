@@ -37,12 +37,12 @@ def test_usage_errors_exit_2(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory, shared):
+def model_dir(tmp_path_factory, datadir):
     from timechat_core.model.config import TimeChatConfig
     from timechat_core.model.folder import random_model, save_model_folder
 
     root = tmp_path_factory.mktemp("ui_model")
-    model, proc = random_model(TimeChatConfig.preset("tiny"), shared / "fixtures" / "reference_tiny" / "llama-2-7b-chat-hf")
+    model, proc = random_model(TimeChatConfig.preset("tiny"), datadir / "reference_tiny" / "llama-2-7b-chat-hf")
     save_model_folder(model, proc, root / "model")
     return root / "model"
 

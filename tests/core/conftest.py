@@ -6,8 +6,8 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def ref_tiny(shared):
-    return shared / "fixtures" / "reference_tiny"
+def ref_tiny(datadir):
+    return datadir / "reference_tiny"
 
 
 @pytest.fixture(scope="session")

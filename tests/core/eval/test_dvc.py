@@ -24,8 +24,8 @@ needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="METEOR and
 
 
 @pytest.fixture(scope="module")
-def dvc_dir(shared):
-    return shared / "data" / "timechat_metrics" / "dvc"
+def dvc_dir(datadir):
+    return datadir / "timechat_metrics" / "dvc"
 
 
 @pytest.fixture(scope="module")
@@ -258,7 +258,7 @@ def test_missing_caption_field_and_bad_arguments_raise_before_any_java(tmp_path)
         evaluate_dvc({}, [])
 
 
-def test_reads_a_densevid_submission(shared):
-    preds = load_dvc_predictions(shared / "data" / "densevid_eval" / "sample_submission.json")
+def test_reads_a_densevid_submission(datadir):
+    preds = load_dvc_predictions(datadir / "densevid_eval" / "sample_submission.json")
     events = next(iter(preds.values()))
     assert events and set(events[0]) == {"timestamp", "caption"} and isinstance(events[0]["caption"], str)

@@ -21,8 +21,8 @@ from timechat_core.eval.moment_detr import (
 
 
 @pytest.fixture(scope="module")
-def qvh(shared):
-    return shared / "data" / "qvhighlights"
+def qvh(datadir):
+    return datadir / "qvhighlights"
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +36,8 @@ def sample_result(qvh, val_gt):
 
 
 @pytest.fixture(scope="module")
-def vhd_preds(shared):
-    return load_submission(shared / "data" / "timechat_metrics" / "vhd" / "example_pred_file.json")
+def vhd_preds(datadir):
+    return load_submission(datadir / "timechat_metrics" / "vhd" / "example_pred_file.json")
 
 
 def _key_order(d):
@@ -67,8 +67,8 @@ def test_per_query_rows_agree_with_the_metrics(sample_result):
     assert float(f"{100 * np.mean([r['mr_ap'] for r in rows]):.2f}") == metrics["brief"]["MR-full-mAP"]
 
 
-def test_timechat_vhd_example_matches_eval_vhd_output_exactly(shared, val_gt, vhd_preds):
-    expected_path = shared / "data" / "timechat_metrics" / "vhd" / "expected_metrics_computed.json"
+def test_timechat_vhd_example_matches_eval_vhd_output_exactly(datadir, val_gt, vhd_preds):
+    expected_path = datadir / "timechat_metrics" / "vhd" / "expected_metrics_computed.json"
     expected = json.loads(expected_path.read_text())
     metrics, rows = evaluate_qvhighlights(vhd_preds, val_gt, match_qids="intersection")
     assert metrics == expected

@@ -1,7 +1,7 @@
 """Answer parsers: the reference heuristics reproduced exactly, the robust reader, and "never raises".
 
 The `timechat` expectations come from two sources: the example tables of
-`shared/reference/timechat.md` §6.2-6.4 (outputs measured by running the reference), and behaviour
+`docs/metrics.md` §8.2-8.4 (outputs measured by running the reference), and behaviour
 derived from reading `utils/format_{tvg,dvc,vhd}.py` at a918705f, each test saying which branch of
 the reference it pins down.
 """

@@ -22,8 +22,8 @@ from timechat_core.eval.summarization import (
 
 
 @pytest.fixture(scope="module")
-def mat_path(shared):
-    return shared / "data" / "tvsum" / "ydata-tvsum50.mat"
+def mat_path(datadir):
+    return datadir / "tvsum" / "ydata-tvsum50.mat"
 
 
 @pytest.fixture(scope="module")

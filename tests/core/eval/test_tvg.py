@@ -11,8 +11,8 @@ from timechat_core.eval.tvg import evaluate_tvg, load_tvg_gt, load_tvg_predictio
 
 
 @pytest.fixture(scope="module")
-def tvg_dir(shared):
-    return shared / "data" / "timechat_metrics" / "tvg"
+def tvg_dir(datadir):
+    return datadir / "timechat_metrics" / "tvg"
 
 
 @pytest.fixture(scope="module")

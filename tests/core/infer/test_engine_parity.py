@@ -35,11 +35,11 @@ def prepared(ref_tiny, fixture_inputs):
 
 
 @pytest.mark.parametrize("mode", ["greedy", "sampled"])
-def test_batched_answers_equal_the_reference(ref_model, prepared, fixture_inputs, mode, shared):
+def test_batched_answers_equal_the_reference(ref_model, prepared, fixture_inputs, mode, datadir):
     import json
 
     model, processor, _ = ref_model
-    expected = json.loads((shared / "fixtures" / "reference_tiny" / "expected" / "eval_text.json").read_text())
+    expected = json.loads((datadir / "reference_tiny" / "expected" / "eval_text.json").read_text())
     settings = DecodingSettings(max_new_tokens=20, do_sample=mode == "sampled", seed=42)
     engine = Engine(model, processor, settings, num_frames=8, batch_size=2)
     assert [p.prompt for p in prepared] == [v["final_prompt_string"] for v in fixture_inputs["videos"]]

@@ -9,13 +9,13 @@ from timechat_core.infer.manifest import parse_shard, read_manifest
 from timechat_core.infer.prompts import TASKS, build_prompt, system_prompt, variants
 
 
-def test_prompts_are_the_reference_eval_prompts(shared, fixture_inputs):
+def test_prompts_are_the_reference_eval_prompts(datadir, fixture_inputs):
     ev = fixture_inputs["eval"]
     for video in fixture_inputs["videos"]:
         p = build_prompt("grounding", video["query"], dataset=ev["dataset"])
         assert p.text == video["user_prompt"]  # produced by the reference's evaluate.py
     assert system_prompt() == ev["system"]
-    prompts = shared / "data" / "timechat_prompts" / "eval"
+    prompts = datadir / "timechat_prompts" / "eval"
     first = lambda name: (prompts / f"{name}.txt").read_text().splitlines()[0].strip()  # noqa: E731
     assert build_prompt("dvc").text == first("dvc_description_zeroshot")
     assert build_prompt("dvc", variant="activitynet").text == first("dvc_description")
@@ -40,13 +40,13 @@ def test_query_rules():
     assert custom.text == "Q: When {x}? (mine)" and custom.variant == "custom"
 
 
-def test_manifest_formats(shared, tmp_path):
-    charades = read_manifest(shared / "data" / "timechat_metrics" / "tvg" / "example_gt_file.json", tmp_path)
+def test_manifest_formats(datadir, tmp_path):
+    charades = read_manifest(datadir / "timechat_metrics" / "tvg" / "example_gt_file.json", tmp_path)
     assert len(charades) == 3720 and charades[0].task == "grounding" and charades[0].id == 0
     assert charades[0].video.endswith(".mp4") and charades[0].path == tmp_path / charades[0].video
-    yc2 = read_manifest(shared / "data" / "timechat_metrics" / "dvc" / "example_gt_file.json")
+    yc2 = read_manifest(datadir / "timechat_metrics" / "dvc" / "example_gt_file.json")
     assert len(yc2) == 415 and {it.task for it in yc2} == {"dvc"} and yc2[0].id == yc2[0].video
-    qvh = read_manifest(shared / "data" / "qvhighlights" / "highlight_val_release.jsonl")
+    qvh = read_manifest(datadir / "qvhighlights" / "highlight_val_release.jsonl")
     assert len(qvh) == 1550 and qvh[0].task == "highlight" and qvh[0].extra["qid"] == qvh[0].id
     assert qvh[0].video.endswith(".mp4") and qvh[0].duration > 0
     rows = tmp_path / "m.jsonl"

@@ -38,10 +38,10 @@ def test_frame_position_interpolation_is_nearest_32_to_96():
     table = torch.arange(32 * 2, dtype=torch.float32).reshape(32, 2)
     out = interpolate_frame_positions(table, 96)
     assert out.shape == (96, 2)
-    assert all(torch.equal(out[i], table[i // 3]) for i in range(96))  # timechat.md §2.3: row i // 3
+    assert all(torch.equal(out[i], table[i // 3]) for i in range(96))  # docs/reference-model.md §2.3: row i // 3
 
 
-# timechat.md Appendix C (the reference's full-size state dict, enumerated on the meta device) and
+# docs/checkpoints.md §7 (the reference's full-size state dict, enumerated on the meta device) and
 # §2.7 (numel per group): the 7B structure must have exactly these keys and sizes.
 APPENDIX_C_NUMEL = {
     "visual_encoder": 985_894_528, "ln_vision": 2_816, "Qformer": 185_660_160, "query_tokens": 24_576,
@@ -103,7 +103,7 @@ def test_7b_trainable_parameter_count(meta_7b):
     from timechat_core.model.convert_lavis import set_trainable
 
     set_trainable(meta_7b, True)
-    assert sum(p.numel() for p in meta_7b.parameters() if p.requires_grad) == 241_392_384  # timechat.md §2.7
+    assert sum(p.numel() for p in meta_7b.parameters() if p.requires_grad) == 241_392_384  # docs/reference-model.md §2.7
     set_trainable(meta_7b, False)
     assert not any(p.requires_grad for p in meta_7b.parameters())
 

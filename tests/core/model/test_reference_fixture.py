@@ -7,7 +7,7 @@ import shutil
 import pytest
 import torch
 
-from timechat_core.model.convert_lavis import CheckpointError, ReferenceFiles, load_reference
+from timechat_core.model.convert_lavis import CheckpointError, load_reference
 from tests.conftest import one_thread
 from timechat_core.model.reference_check import check_reference
 
@@ -32,7 +32,7 @@ def test_stage_coverage(report):
                    "fp32: training-path loss", "bf16: training-path loss", "Video-LLaMA chain: video tokens"):
         assert needed in names
     exact = {s["stage"]: s for s in report["stages"]}
-    # The fp32 path is bit-exact where the fixture README says transformers 5.x can be.
+    # The fp32 path is bit-exact where docs/conformance-fixture.md §8 says transformers 5.x can be.
     assert exact["fp32: training-path loss"]["max_abs_diff"] == 0.0
     assert exact["bf16: training-path loss"]["max_abs_diff"] == 0.0  # CE on bf16 logits, as the reference
 

@@ -9,7 +9,7 @@ import pytest
 
 from timechat_core.errors import InputError
 from timechat_core.synth.run import SynthConfig, finish, generate
-from timechat_core.synth.scene import COLOURS, state_at
+from timechat_core.synth.scene import state_at
 
 CONFIG = SynthConfig(seed=11, num_videos=3, duration_range=(8, 10), width=32, height=32, fps=4, split="val")
 ANNOTATIONS = ("charades_sta/charades_sta_val.txt", "charades_sta/Charades_v1_val.csv",

@@ -13,12 +13,12 @@ from timechat_core.timeit.hygiene import Hygiene
 
 
 @pytest.fixture(scope="module")
-def anet(shared):
-    return shared / "data" / "activitynet_captions"
+def anet(datadir):
+    return datadir / "activitynet_captions"
 
 
 def test_dvc_answer_format(anet):
-    # metrics.md §4 DVC: f"{round(s,1)} - {round(e,1)} seconds, {sent}. " joined by " " and
+    # docs/timeit.md §3 (DVC): f"{round(s,1)} - {round(e,1)} seconds, {sent}. " joined by " " and
     # rstripped; sentences lose their period and surrounding spaces.
     records, report = build_one("activitynet", anet / "val_1.json", split="val")
     first = records[0]
@@ -30,7 +30,7 @@ def test_dvc_answer_format(anet):
 
 
 def test_segments_past_the_duration(anet):
-    # metrics.md §5: 134 (val_1) and 111 (val_2) segments end after `duration`.
+    # docs/timeit.md §8: 134 (val_1) and 111 (val_2) segments end after `duration`.
     _, r1 = build_one("activitynet", anet / "val_1.json", split="val")
     _, r2 = build_one("activitynet", anet / "val_2.json", split="test")
     assert (r1.flagged["end_past_duration"], r2.flagged["end_past_duration"]) == (134, 111)
@@ -53,7 +53,7 @@ def test_grounding_variant(anet):
 
 
 def test_eval_ground_truth_is_read_by_the_evaluator(anet, tmp_path):
-    # timechat.md §4.8: caption = "".join(sentences), segments = timestamps.
+    # docs/timeit.md §6: caption = "".join(sentences), segments = timestamps.
     result = build([SourceInput("activitynet", (anet / "val_1.json",), "val")], BuildOptions(), make_records=False)
     gt = eval_ground_truth("activitynet", result.items["activitynet"], Hygiene())
     raw = json.loads((anet / "val_1.json").read_text())

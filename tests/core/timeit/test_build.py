@@ -21,8 +21,8 @@ def charades(tmp_path):
     return f
 
 
-def test_same_seed_byte_identical(shared, tmp_path):
-    data = shared / "data"
+def test_same_seed_byte_identical(datadir, tmp_path):
+    data = datadir
     inputs = [SourceInput("charades", (data / "charades_sta",), "all"),
               SourceInput("qvhighlights", (data / "qvhighlights" / "highlight_val_release.jsonl",), "val"),
               SourceInput("youcook2", (data / "youcook2",), "all")]
@@ -37,8 +37,8 @@ def test_same_seed_byte_identical(shared, tmp_path):
     assert set(rows[0]) == {"video", "QA", "source", "task", "template"}
 
 
-def test_adding_a_source_keeps_the_others_choices(shared):
-    data = shared / "data"
+def test_adding_a_source_keeps_the_others_choices(datadir):
+    data = datadir
     alone = build([SourceInput("charades", (data / "charades_sta",), "test")], BuildOptions()).records
     both = build([SourceInput("youcook2", (data / "youcook2",), "val"),
                   SourceInput("charades", (data / "charades_sta",), "test")], BuildOptions()).records
@@ -84,14 +84,14 @@ def test_check_videos_needs_a_root(charades):
         build_one("charades", charades, check_videos=True)
 
 
-def test_asr_injection_uses_the_reference_prompt(charades, tmp_path, shared):
+def test_asr_injection_uses_the_reference_prompt(charades, tmp_path, datadir):
     asr = tmp_path / "asr"
     asr.mkdir()
     (asr / "AO8RW.txt").write_text("0.00\t1.00\tfirst line\n1.00\t2.50\tsecond line\n2.50\t4.00\tthird line.\n")
     records, report = build_one("charades", charades, asr_dir=asr)
     plain, _ = build_one("charades", charades)
     assert question(records[0]) == inject_asr(question(plain[0]), read_transcript(asr / "AO8RW.txt"))
-    # timechat.md §2.9: line 0 is skipped; "." appended; 1 decimal
+    # docs/reference-model.md §2.9: line 0 is skipped; "." appended; 1 decimal
     assert question(records[0]).startswith("Transcribed speech: 1.0 - 2.5 seconds, second line. 2.5 - 4.0 seconds, "
                                            "third line.  Based on the video content and possible transcribed speech, ")
     assert question(records[1]).startswith("Transcribed speech: None. Based on the video content")
@@ -104,8 +104,8 @@ def test_stats():
     assert distribution([]) == {"count": 0}
 
 
-def test_stats_of_a_build(shared):
-    result = build([SourceInput("activitynet", (shared / "data" / "activitynet_captions" / "val_1.json",), "val")],
+def test_stats_of_a_build(datadir):
+    result = build([SourceInput("activitynet", (datadir / "activitynet_captions" / "val_1.json",), "val")],
                    BuildOptions())
     st = compute_stats(result.records)
     assert st["records"] == {"dvc": {"anet": len(result.records)}}
@@ -128,13 +128,13 @@ def test_all_input_problems_are_reported_together(tmp_path):
     assert "nope.txt: no such file" in message and "no didemo train file" in message and "--video-root" in message
 
 
-def test_eval_prompts_add_the_inference_instruction(shared):
+def test_eval_prompts_add_the_inference_instruction(datadir):
     """--eval-prompts: each record once more, asked with `timechat infer`'s prompt, same answer."""
     from timechat_core.infer.prompts import build_prompt
     from timechat_core.timeit.build import BuildOptions, SourceInput, build
 
-    inputs = [SourceInput("charades", (shared / "data" / "charades_sta" / "charades_sta_test.txt",), "test"),
-              SourceInput("qvhighlights", (shared / "data" / "qvhighlights" / "highlight_val_release.jsonl",), "val")]
+    inputs = [SourceInput("charades", (datadir / "charades_sta" / "charades_sta_test.txt",), "test"),
+              SourceInput("qvhighlights", (datadir / "qvhighlights" / "highlight_val_release.jsonl",), "val")]
     plain = build(inputs, BuildOptions()).records
     both = build(inputs, BuildOptions(eval_prompts=True)).records
     assert len(both) == 2 * len(plain)

@@ -13,12 +13,12 @@ from timechat_core.timeit.templates import load_templates
 
 
 @pytest.fixture(scope="module")
-def charades(shared):
-    return shared / "data" / "charades_sta"
+def charades(datadir):
+    return datadir / "charades_sta"
 
 
 def test_known_timeit_line_ao8rw(charades):
-    # metrics.md §4 "Cross-check against real TimeIT lines": Charades AO8RW, line 1 of train.
+    # docs/timeit.md §7 (checks against released lines): Charades AO8RW, line 1 of train.
     records, _ = build_one("charades", charades / "charades_sta_train.txt")
     first = records[0]
     assert first["video"] == "charades/AO8RW.mp4"
@@ -41,7 +41,7 @@ def test_times_are_the_raw_strings(charades):
 
 
 def test_data_problems_are_counted(charades):
-    # shared/data/README: 4 train rows with start > end; ends past `length`: 1805 train, 562 test.
+    # tests/data/README.md: 4 train rows with start > end; ends past `length`: 1805 train, 562 test.
     records, report = build_one("charades", charades / "charades_sta_train.txt")
     assert report.fixed["swapped"] == 4
     assert report.flagged["end_past_duration"] == 1805
@@ -68,11 +68,11 @@ def test_clamp_rewrites_the_end_to_the_duration(charades):
     assert "end_past_duration" not in report.flagged
 
 
-def test_eval_ground_truth_equals_timechat_file(charades, shared):
+def test_eval_ground_truth_equals_timechat_file(charades, datadir):
     # TimeChat's coco GT of Charades-STA test (ids = 0-based line index), reproduced exactly.
     result = build([SourceInput("charades", (charades,), "test")], BuildOptions(), make_records=False)
     gt = eval_ground_truth("charades", result.items["charades"], Hygiene())
-    expected = json.loads((shared / "data" / "timechat_metrics" / "tvg" / "example_gt_file.json").read_text())
+    expected = json.loads((datadir / "timechat_metrics" / "tvg" / "example_gt_file.json").read_text())
     assert gt == expected
 
 

@@ -9,8 +9,8 @@ from timechat_core.timeit.pack import pack_turns
 
 
 @pytest.fixture(scope="module")
-def charades_records(shared):
-    records, _ = build_one("charades", shared / "data" / "charades_sta" / "charades_sta_train.txt")
+def charades_records(datadir):
+    records, _ = build_one("charades", datadir / "charades_sta" / "charades_sta_train.txt")
     return records
 
 

@@ -1,4 +1,4 @@
-"""QVHighlights on the real moment_detr files: qid 9769, the TimeIT line metrics.md checks."""
+"""QVHighlights on the real moment_detr files: qid 9769, the TimeIT line docs/timeit.md §7 checks."""
 
 import json
 
@@ -9,8 +9,8 @@ from timechat_core.errors import InputError
 
 
 @pytest.fixture(scope="module")
-def train(shared):
-    return shared / "data" / "qvhighlights" / "highlight_train_release.jsonl"
+def train(datadir):
+    return datadir / "qvhighlights" / "highlight_train_release.jsonl"
 
 
 def _row(path, qid):

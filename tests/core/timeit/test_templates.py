@@ -9,10 +9,10 @@ from timechat_core.timeit.templates import TEMPLATE_FILES, TemplatePicker, load_
 
 
 @pytest.mark.parametrize("task", [t for t in TEMPLATE_FILES if t != "dvc_start"])
-def test_copied_verbatim(task, shared):
+def test_copied_verbatim(task, datadir):
     name = TEMPLATE_FILES[task]
     ours = template_path("timeit", name).read_bytes()
-    assert ours == (shared / "data" / "timechat_prompts" / "construct_it_data" / name).read_bytes()
+    assert ours == (datadir / "timechat_prompts" / "construct_it_data" / name).read_bytes()
     assert len(load_templates(task)) == 6
 
 

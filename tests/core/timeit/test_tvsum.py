@@ -11,8 +11,8 @@ from timechat_core.eval.summarization import load_tvsum
 pytest.importorskip("h5py")
 
 
-def test_answers_from_the_mat(shared):
-    mat = shared / "data" / "tvsum" / "ydata-tvsum50.mat"
+def test_answers_from_the_mat(datadir):
+    mat = datadir / "tvsum" / "ydata-tvsum50.mat"
     records, report = build_one("tvsum", mat)
     assert len(records) == report.written == 50
     videos = load_tvsum(mat)

@@ -12,5 +12,5 @@ def test_transcribed_speech_answer(tmp_path):
     assert records[0]["video"] == "yttemporal/abc123.mp4" and records[0]["task"] == "tsg"
     a = answers(records)[0]
     assert a == "Transcribed speech: " + asr_text(read_transcript(tmp_path / "abc123.txt"))
-    # timechat.md §2.9: stride 40 // 15 = 2, lines 1, 3, 5, ... (line 0 skipped)
+    # docs/reference-model.md §2.9: stride 40 // 15 = 2, lines 1, 3, 5, ... (line 0 skipped)
     assert a.startswith("Transcribed speech: 2.0 - 3.5 seconds, segment number 1. 6.0 - 7.5 seconds, segment number 3. ")

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_dir
+from tests.conftest import DATA
 
-TOKENIZER = shared_dir() / "fixtures" / "reference_tiny" / "llama-2-7b-chat-hf"
+TOKENIZER = DATA / "reference_tiny" / "llama-2-7b-chat-hf"
 
 
 @pytest.fixture(scope="session")
-def tiny_data(tmp_path_factory, shared) -> Path:
+def tiny_data(tmp_path_factory, datadir) -> Path:
     """`train.json` of 8 clips (timechat_core.train.demo); the folder is the video root."""
     from timechat_core.train.demo import make_demo_data
 

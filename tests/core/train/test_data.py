@@ -221,12 +221,12 @@ def test_video_after_the_instruction_puts_the_question_first(tiny_data, tiny_mod
     assert torch.equal(s.pixel_values, first.pixel_values)
 
 
-def test_length_grouped_batches_pad_less_and_keep_the_step_equivalence(shared):
+def test_length_grouped_batches_pad_less_and_keep_the_step_equivalence(datadir):
     """data.group_by_length on the lengths of real TimeIT records (Charades-STA and QVHighlights)."""
     from tests.core.timeit.helpers import build_one
 
-    recs = build_one("charades", shared / "data" / "charades_sta" / "charades_sta_test.txt")[0][:600] + \
-        build_one("qvhighlights", shared / "data" / "qvhighlights" / "highlight_val_release.jsonl", split="val")[0][:360]
+    recs = build_one("charades", datadir / "charades_sta" / "charades_sta_test.txt")[0][:600] + \
+        build_one("qvhighlights", datadir / "qvhighlights" / "highlight_val_release.jsonl", split="val")[0][:360]
     lengths = [sum(len(qa["q"]) + len(qa["a"]) for qa in r["QA"]) for r in recs]
     n, b = len(lengths), 8
 

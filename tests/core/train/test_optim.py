@@ -19,7 +19,7 @@ def test_paper_schedule_values():
     last_warm = learning_rate(13199, o, total)
     first_cos = learning_rate(13200, o, total)
     assert first_cos == pytest.approx((3e-5 - 1e-5) * 0.5 * (1 + math.cos(math.pi * 13200 / total)) + 1e-5)
-    assert first_cos == pytest.approx(2.809e-5, abs=1e-8)  # the small drop at the switch (timechat.md §5)
+    assert first_cos == pytest.approx(2.809e-5, abs=1e-8)  # the small drop at the switch (docs/reference-model.md §3)
     assert last_warm > first_cos
     assert learning_rate(total, o, total) == pytest.approx(1e-5)
 
@@ -29,9 +29,9 @@ def test_constant_schedule_and_no_warmup():
     assert {learning_rate(i, o, 100) for i in (0, 50, 99)} == {1e-3}
 
 
-def test_decay_split_is_the_reference_rule_on_reference_names(shared):
+def test_decay_split_is_the_reference_rule_on_reference_names(datadir):
     """ndim >= 2 and no "bias"/"ln"/"bn" in the reference's name <=> decayed here."""
-    from tests.core.train.conftest import TOKENIZER  # under `shared`: skipped with the rest when it is absent
+    from tests.core.train.conftest import TOKENIZER
     from timechat_core.model.config import TimeChatConfig
     from timechat_core.model.convert_lavis import to_reference
     from timechat_core.model.folder import random_model

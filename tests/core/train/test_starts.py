@@ -13,9 +13,9 @@ from timechat_core.train.loop import train
 
 
 @pytest.fixture(scope="module")
-def reference_run(tiny_data, shared, tmp_path_factory):
+def reference_run(tiny_data, datadir, tmp_path_factory):
     """2 iterations from the fixture's official-format files, with gradient checkpointing."""
-    f = shared / "fixtures" / "reference_tiny"
+    f = datadir / "reference_tiny"
     out = tmp_path_factory.mktemp("ref") / "run"
     refs = {"vit": f / "checkpoints" / "eva_vit_g.pth", "qformer": f / "checkpoints" / "instruct_blip_vicuna7b_trimmed.pth",
             "llm": f / "llama-2-7b-chat-hf", "checkpoint": f / "checkpoints" / "timechat_7b.pth",
@@ -27,7 +27,7 @@ def reference_run(tiny_data, shared, tmp_path_factory):
     return result, refs, out
 
 
-def test_the_reference_chain_reads_the_checkpoint_back(reference_run, shared):
+def test_the_reference_chain_reads_the_checkpoint_back(reference_run, datadir):
     """`timechat.pth` as the reference's `ckpt`: the load chain yields exactly the trained weights."""
     from timechat_core.model.config import config_from_fixture
     from timechat_core.model.convert_lavis import ReferenceFiles, load_reference
@@ -35,7 +35,7 @@ def test_the_reference_chain_reads_the_checkpoint_back(reference_run, shared):
     result, refs, out = reference_run
     assert result.steps == 2
     files = ReferenceFiles(**{**refs, "checkpoint": f"{result.checkpoint}/timechat.pth"})
-    model, _, _ = load_reference(files, config_from_fixture(shared / "fixtures" / "reference_tiny"),
+    model, _, _ = load_reference(files, config_from_fixture(datadir / "reference_tiny"),
                                  dtype=torch.float32, trainable=True)
     trained = final_weights(out)
     own = dict(model.named_parameters())

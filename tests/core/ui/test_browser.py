@@ -135,14 +135,14 @@ def test_chapters_from_a_synth_style_annotation(browser, ui_data, uploads, serve
 
 
 @pytest.fixture(scope="module")
-def runner(shared):
+def runner(datadir):
     from timechat_core.infer.engine import Engine
     from timechat_core.model.config import TimeChatConfig
     from timechat_core.model.folder import random_model
     from timechat_core.model.generate import DecodingSettings
     from timechat_core.ui.runner import Runner
 
-    model, proc = random_model(TimeChatConfig.preset("tiny"), shared / "fixtures" / "reference_tiny" / "llama-2-7b-chat-hf")
+    model, proc = random_model(TimeChatConfig.preset("tiny"), datadir / "reference_tiny" / "llama-2-7b-chat-hf")
     model.eval()
     engine = Engine(model, proc, DecodingSettings(max_new_tokens=12), num_frames=8, prefetch=0, model_name="tiny-random")
     return Runner(engine)

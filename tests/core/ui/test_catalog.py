@@ -11,13 +11,13 @@ from timechat_core.ui.paths import Roots
 from timechat_core.ui.results import Results
 
 
-def test_reference_ground_truth_files(shared):
-    metrics = shared / "data" / "timechat_metrics"
+def test_reference_ground_truth_files(datadir):
+    metrics = datadir / "timechat_metrics"
     tvg = read_ground_truth(metrics / "tvg" / "example_gt_file.json")
     assert tvg[0]["key"] == "grounding:0" and tvg[0]["video"] == "3MSZA.mp4" and tvg[0]["windows"] == [[24.3, 30.4]]
     dvc = read_ground_truth(metrics / "dvc" / "subset20_val.caption_coco_format.json")
     assert len(dvc) == 20 and dvc[0]["task"] == "dvc" and dvc[0]["events"][0]["caption"].endswith(".")
-    qvh = read_ground_truth(shared / "data" / "qvhighlights" / "highlight_val_release.jsonl")
+    qvh = read_ground_truth(datadir / "qvhighlights" / "highlight_val_release.jsonl")
     first = qvh[0]
     assert first["key"] == "highlight:2579" and first["video"] == "NUsG9BgSes0_210.0_360.0.mp4"
     assert len(first["saliency"]) == 75 and first["saliency"][41] == pytest.approx(4 / 3) and first["saliency"][0] == 0

@@ -1,0 +1,39 @@
+"""The repository stands alone: nothing outside it is named, every test-data file has its provenance."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+from tests.conftest import DATA, REPO
+
+
+def _tracked() -> list[str]:
+    r = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True)
+    return [p for p in r.stdout.split("\0") if p]
+
+
+def test_no_tracked_file_points_outside_the_repository():
+    outside = re.compile(r"\.\./shared|TIMECHAT_SHARED")
+    hits = []
+    for rel in _tracked():
+        if rel == "tests/test_repository.py":
+            continue
+        try:
+            text = (REPO / rel).read_text(encoding="utf-8")
+        except (UnicodeDecodeError, FileNotFoundError):
+            continue  # binary files
+        hits += [f"{rel}:{n}" for n, line in enumerate(text.splitlines(), 1) if outside.search(line)]
+    assert not hits, hits
+
+
+def test_every_test_data_file_is_described_and_the_folder_stays_small():
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    files = [p for p in DATA.rglob("*") if p.is_file() and p.name != "README.md" and "__pycache__" not in p.parts]
+    assert len(files) > 50
+    # A file is described when its path under its folder's section, or its name in a table row, is given.
+    missing = [str(p.relative_to(DATA)) for p in files
+               if str(p.relative_to(DATA)) not in readme and f"`{p.name}`" not in readme
+               and not re.search(rf"\b{re.escape(p.name)}\b", readme)]
+    assert not missing, f"not in tests/data/README.md: {missing}"
+    assert sum(p.stat().st_size for p in files) <= 40 * 2**20
