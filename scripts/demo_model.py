@@ -463,7 +463,7 @@ def by_objects(pred: Path, scenes: Path) -> dict:
     """Grounding R1@0.5 by the number of shapes in the video, and the share of questions answered with
     another shape's interval (tIoU >= 0.5 with it, < 0.5 with the queried one): picking the wrong shape
     rather than misreading the time. Percent; `scenes`: the folder of `timechat synth`'s scene files."""
-    from timechat_core.eval.tvg import tvg_iou
+    from timechat_core.eval.iou import tvg_iou
 
     rows: dict[int, list[tuple[bool, bool]]] = {}
     loaded: dict[str, dict] = {}  # a video's questions share its scene file

@@ -1,12 +1,14 @@
-"""stdout is data (JSON lines), stderr is everything else."""
+"""stdout is data (JSON lines), stderr is everything else (progress, logs, warnings)."""
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 
 err = Console(stderr=True, highlight=False)
 
@@ -25,3 +27,26 @@ def emit(record: dict) -> None:
 
 def warn(message: str) -> None:
     err.print(f"[yellow]warning:[/] {message}", markup=True, soft_wrap=True)
+
+
+class _ConsoleHandler(logging.Handler):
+    """Log records of `timechat_core` on the stderr console: warnings as `warn` prints them, the rest plain."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = self.format(record)
+            if record.levelno >= logging.WARNING:
+                warn(escape(message))
+            else:
+                err.print(message, markup=False, soft_wrap=True)
+        except Exception:  # a broken stderr must not take the command down with it
+            self.handleError(record)
+
+
+def install_logging(level: int = logging.INFO) -> None:
+    """Route the core's `logging` (INFO and up) to the stderr console; idempotent."""
+    logger = logging.getLogger("timechat_core")
+    if not any(isinstance(h, _ConsoleHandler) for h in logger.handlers):
+        logger.addHandler(_ConsoleHandler())
+    logger.setLevel(level)
+    logger.propagate = False

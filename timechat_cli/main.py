@@ -70,8 +70,9 @@ def _root(
 def main() -> None:
     from timechat_core.errors import InputError, TimechatError
 
-    from timechat_cli.console import err
+    from timechat_cli.console import err, install_logging
 
+    install_logging()
     try:
         app()
     except (InputError, TimechatError, ValueError) as e:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -28,3 +29,31 @@ def default_workers() -> int:
     import os
 
     return os.cpu_count() or 1
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class Dtype(str, Enum):
+    auto = "auto"
+    bf16 = "bf16"
+    fp32 = "fp32"
+
+
+# Options of the commands that load a model folder (`infer`, `ui`).
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option(help="Model folder (from `timechat convert` or `timechat train`); default: the shipped demo model.",
+                 show_default=False),
+]
+NumFramesOpt = Annotated[
+    int | None,
+    typer.Option(min=1, help="Frames sampled uniformly per video (default: the model's num_frames, 96 for TimeChat-7B).",
+                 show_default=False),
+]
+MaxNewTokensOpt = Annotated[int, typer.Option(min=1, help="Longest answer, in tokens.")]
+DeviceOpt = Annotated[Device, typer.Option(help="auto: CUDA when available (cuda:LOCAL_RANK under torchrun).")]
+DtypeOpt = Annotated[Dtype, typer.Option(help="LLM weights: auto = bf16 on CUDA (the reference), fp32 on CPU.")]

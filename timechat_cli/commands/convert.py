@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from timechat_cli.console import emit, err
-from timechat_cli.options import OverwriteOpt
+from timechat_cli.options import Dtype, OverwriteOpt
 
 FileOpt = Annotated[Path, typer.Option(exists=True, dir_okay=False, show_default=False)]
-
-
-class Dtype(str, Enum):
-    bf16 = "bf16"
-    fp32 = "fp32"
 
 
 def convert(
@@ -29,7 +23,7 @@ def convert(
     bert: Annotated[Path | None, typer.Option(exists=True, file_okay=False, help="bert-base-uncased folder with vocab.txt (default: the copy shipped with timechat).", show_default=False)] = None,
     config: Annotated[str, typer.Option(help="Model config: a preset name (timechat-7b, tiny), a YAML file, or a fixture config.json.")] = "timechat-7b",
     set_: Annotated[list[str] | None, typer.Option("--set", help="Config override KEY=VALUE (dotted keys, YAML values); repeatable.", show_default=False)] = None,
-    dtype: Annotated[Dtype, typer.Option(help="LLM dtype while converting (the folder keeps LoRA and the visual stack in fp32).")] = Dtype.bf16,
+    dtype: Annotated[Dtype, typer.Option(help="LLM dtype while converting (the folder keeps LoRA and the visual stack in fp32); auto = bf16.")] = Dtype.bf16,
     copy_llm: Annotated[bool, typer.Option("--copy-llm", help="Copy the LLaMA base into the folder instead of referencing its path.")] = False,
     overwrite: OverwriteOpt = False,
 ) -> None:
@@ -53,7 +47,7 @@ def convert(
     cfg = resolve_config(config, set_ or [])
     t0 = time.perf_counter()
     files = ReferenceFiles(vit=vit, qformer=qformer, llm=llm, checkpoint=checkpoint, video_llama=video_llama, bert=bert)
-    model, processor, report = load_reference(files, cfg, dtype=torch.bfloat16 if dtype is Dtype.bf16 else torch.float32)
+    model, processor, report = load_reference(files, cfg, dtype=torch.float32 if dtype is Dtype.fp32 else torch.bfloat16)
     for note in report.notes:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
     provenance = {k: str(v) for k, v in vars(files).items() if v is not None}

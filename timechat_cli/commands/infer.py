@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from timechat_cli.console import emit, err
+from timechat_cli.options import Device, DeviceOpt, Dtype, DtypeOpt, MaxNewTokensOpt, ModelOpt, NumFramesOpt
 
 
 class Task(str, Enum):
@@ -27,18 +28,6 @@ class Format(str, Enum):
     text = "text"
     srt = "srt"
     vtt = "vtt"
-
-
-class Device(str, Enum):
-    auto = "auto"
-    cpu = "cpu"
-    cuda = "cuda"
-
-
-class Dtype(str, Enum):
-    auto = "auto"
-    bf16 = "bf16"
-    fp32 = "fp32"
 
 
 HELP = r"""Answer time questions about videos with a TimeChat model: one JSON record per query (raw text, parsed windows / events / highlights, parse status, frames used, decoding settings, timings).
@@ -74,8 +63,8 @@ def infer(
     prompt: Annotated[str | None, typer.Option(help="Your own instruction ({query} and {dataset} are filled).", show_default=False)] = None,
     variant: Annotated[str | None, typer.Option(help="Prompt variant of the task (see templates/infer/prompts.yaml).", show_default=False)] = None,
     dataset: Annotated[str | None, typer.Option(help="Dataset name the prompt mentions (default: the variant's).", show_default=False)] = None,
-    model: Annotated[Path | None, typer.Option(help="Model folder (from `timechat convert` or `timechat train`); default: the shipped demo model.", show_default=False)] = None,
-    num_frames: Annotated[int | None, typer.Option(min=1, help="Frames sampled uniformly per video (default: the model's num_frames, 96 for TimeChat-7B).", show_default=False)] = None,
+    model: ModelOpt = None,
+    num_frames: NumFramesOpt = None,
     asr: Annotated[str | None, typer.Option(help="Transcript to inject: a file (start<TAB>end<TAB>text), a folder of <video>.txt, or 'auto' (faster-whisper tiny.en).", show_default=False)] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Single video: json, jsonl, text (answer on stdout, table on stderr), srt/vtt (dense captions).")] = Format.json,
     plot: Annotated[Path | None, typer.Option(help="Single video: write a timeline / saliency PNG.", show_default=False)] = None,
@@ -87,9 +76,9 @@ def infer(
     prefetch: Annotated[int, typer.Option(min=0, help="Background threads decoding the next videos (0: inline).")] = 2,
     sample: Annotated[bool, typer.Option("--sample", help="Sample as the reference (top_p 0.8, top_k 50, temperature 1).")] = False,
     seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 42,
-    max_new_tokens: Annotated[int, typer.Option(min=1, help="Longest answer, in tokens.")] = 512,
-    device: Annotated[Device, typer.Option(help="auto: CUDA when available.")] = Device.auto,
-    dtype: Annotated[Dtype, typer.Option(help="LLM weights: auto = bf16 on CUDA (the reference), fp32 on CPU.")] = Dtype.auto,
+    max_new_tokens: MaxNewTokensOpt = 512,
+    device: DeviceOpt = Device.auto,
+    dtype: DtypeOpt = Dtype.auto,
     backend: Annotated[str, typer.Option(help="Video decoder: auto, decord, pyav.")] = "auto",
     threads: Annotated[int, typer.Option(min=0, help="torch CPU threads (0: torch's default).")] = 0,
 ) -> None:
@@ -101,11 +90,14 @@ def infer(
         raise InputError("--manifest needs --out/-o for the predictions")
     if video is not None and task is None:
         raise InputError("--task is required for a single video")
+    from timechat_core.infer.load import EngineOptions, load_engine
     from timechat_core.resources import default_model
 
     model = default_model(model, say=lambda m: err.print(m, markup=False, soft_wrap=True))
-    engine = _engine(model, num_frames, batch_size, prefetch, backend, asr, sample, seed, max_new_tokens, device,
-                     dtype, threads, single_video=video)
+    options = EngineOptions(num_frames=num_frames, batch_size=batch_size, prefetch=prefetch, backend=backend, asr=asr,
+                            sample=sample, seed=seed, max_new_tokens=max_new_tokens, device=device.value,
+                            dtype=dtype.value, threads=threads)
+    engine = load_engine(model, options, single_video=video is not None, say=err.print)
     if manifest is not None:
         _run_manifest(engine, manifest, video_root, out, shard, task)
         return
@@ -115,71 +107,10 @@ def infer(
 infer.__doc__ = HELP
 
 
-def _engine(model_dir, num_frames, batch_size, prefetch, backend, asr, sample, seed, max_new_tokens, device, dtype,
-            threads, single_video):
-    import os
-
-    import torch
-
-    from timechat_core.infer.engine import Engine
-    from timechat_core.model.folder import load_model_folder, weights_digest
-    from timechat_core.model.generate import DecodingSettings
-
-    if threads:
-        torch.set_num_threads(threads)
-    dev = "cuda" if device is Device.cuda or (device is Device.auto and torch.cuda.is_available()) else "cpu"
-    if dev == "cuda" and "LOCAL_RANK" in os.environ:
-        dev = f"cuda:{os.environ['LOCAL_RANK']}"
-    dt = {Dtype.bf16: torch.bfloat16, Dtype.fp32: torch.float32}.get(dtype, torch.bfloat16 if dev != "cpu" else torch.float32)
-    overrides = {"num_frames": num_frames} if num_frames else {}
-    model, processor = load_model_folder(model_dir, dtype=dt, device=dev, **overrides)
-    model.eval()
-    num_frames = model.config.num_frames
-    settings = DecodingSettings(do_sample=sample, seed=seed, max_new_tokens=max_new_tokens)
-    err.print(f"model {model_dir} on {dev} ({str(dt).replace('torch.', '')}), {num_frames} frames, "
-              f"{'sampled (seed %d)' % seed if sample else 'greedy'}")
-    return Engine(model, processor, settings, num_frames=num_frames, batch_size=batch_size, prefetch=prefetch,
-                  backend=backend, transcripts=_transcripts(asr, single_video), model_name=str(model_dir),
-                  model_digest=weights_digest(model_dir))
-
-
-def _transcripts(asr: str | None, single_video: Path | None):
-    """item -> transcript segments, for --asr FILE | DIR | auto."""
-    if asr is None:
-        return None
-    from timechat_core.asr.transcript import read_transcript
-
-    if asr == "auto":
-        from timechat_core.asr.whisper import SAMPLE_RATE, AsrOptions, Transcriber, resolve_model
-        from timechat_core.errors import MediaError
-        from timechat_core.video.audio import load_audio
-
-        transcriber = Transcriber("faster-whisper", resolve_model("faster-whisper", None), AsrOptions())
-
-        def auto(item):
-            try:
-                audio = load_audio(item.path, SAMPLE_RATE)
-            except MediaError:
-                return None  # no audio stream: the reference's "None." transcript
-            return transcriber.transcribe(audio)[0]
-
-        return auto
-    path = Path(asr)
-    if path.is_dir():
-        return lambda item: read_transcript(path / f"{Path(item.video).stem}.txt") \
-            if (path / f"{Path(item.video).stem}.txt").is_file() else None
-    if single_video is None:
-        from timechat_core.errors import InputError
-
-        raise InputError("--asr FILE is for a single video; give a folder of <video>.txt or 'auto' with --manifest")
-    segments = read_transcript(path)
-    return lambda item: segments
-
-
 def _run_single(engine, video, task, query, prompt, variant, dataset, fmt, plot):
     from timechat_core.errors import TimechatError
     from timechat_core.infer.manifest import Item
-    from timechat_core.infer.prompts import build_prompt
+    from timechat_core.prompts import build_prompt
     from timechat_core.infer.render import plot as draw, to_srt, to_vtt
 
     build_prompt(task, query, variant=variant, dataset=dataset, custom=prompt)  # bad task/query: exit 2, not a failed item

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from timechat_cli.commands.infer import Device, Dtype
 from timechat_cli.console import err, warn
+from timechat_cli.options import Device, DeviceOpt, Dtype, DtypeOpt, MaxNewTokensOpt, ModelOpt, NumFramesOpt
 
 HELP = r"""Start a local web app: pick or upload a video, ask the loaded model (grounding, dense captions, highlights, a question) and see the answer on the video's timeline, next to the ground truth, the raw model text, the parse status and the sampled frames. Clicking a window or chapter seeks the player.
 
@@ -25,15 +25,15 @@ Examples:
 
 
 def ui(
-    model: Annotated[Path | None, typer.Option(help="Model folder (from `timechat convert` or `timechat train`).", show_default=False)] = None,
+    model: ModelOpt = None,
     host: Annotated[str, typer.Option(help="Address to serve on (loopback by default: the page runs your model).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port).")] = 7860,
     data: Annotated[Path, typer.Option(file_okay=False, help="Folder of videos and annotation / prediction files served to the page.")] = Path("."),
-    num_frames: Annotated[int, typer.Option(min=1, help="Frames sampled uniformly per video.")] = 96,
+    num_frames: NumFramesOpt = None,
     max_upload_mb: Annotated[float, typer.Option(min=0, help="Largest upload, in MB.")] = 512,
-    max_new_tokens: Annotated[int, typer.Option(min=1, help="Longest answer, in tokens.")] = 512,
-    device: Annotated[Device, typer.Option(help="auto: CUDA when available.")] = Device.auto,
-    dtype: Annotated[Dtype, typer.Option(help="LLM weights: auto = bf16 on CUDA, fp32 on CPU.")] = Dtype.auto,
+    max_new_tokens: MaxNewTokensOpt = 512,
+    device: DeviceOpt = Device.auto,
+    dtype: DtypeOpt = Dtype.auto,
 ) -> None:
     import signal
     import socket
@@ -63,12 +63,13 @@ def ui(
     # uvicorn re-raises SIGTERM after its graceful shutdown; as KeyboardInterrupt the uploads are still removed
     signal.signal(signal.SIGTERM, _interrupt)
     with sock:
-        from timechat_cli.commands.infer import _engine
+        from timechat_core.infer.load import EngineOptions, load_engine
         from timechat_core.ui.runner import Runner
         from timechat_core.ui.server import create_app, serve
 
-        engine = _engine(model, num_frames, 1, 0, "auto", None, False, 42, max_new_tokens, device, dtype, 0,
-                         single_video=None)
+        options = EngineOptions(num_frames=num_frames, prefetch=0, max_new_tokens=max_new_tokens, device=device.value,
+                                dtype=dtype.value)
+        engine = load_engine(model, options, say=err.print)
         with tempfile.TemporaryDirectory(prefix="timechat-ui-uploads-") as uploads:
             app = create_app(data, uploads, Runner(engine), max_upload_bytes=int(max_upload_mb * 1e6), host=host)
             bound = sock.getsockname()[1]

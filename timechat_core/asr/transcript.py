@@ -10,6 +10,7 @@ whitespace-separated words, and drop a segment whose text equals the text of the
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,3 +91,31 @@ def clean_segments(segments: Sequence[Segment], *, min_words: int = 3, dedup: bo
         last_text = text
         kept.append(Segment(seg.start, seg.end, text, seg.words))
     return kept
+
+
+class TranscriptFolder:
+    """A folder of transcripts (`timechat asr`'s output) and the lookup every command uses to find a video's:
+    `<dir>/<video_dir>/<rel stem>.txt`, `<dir>/<rel stem>.txt`, `<dir>/<stem>.txt`, or the reference's
+    `<dir>/<name up to its first dot>.txt`. Lookups are cached (several queries share a video)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise InputError(f"{self.folder}: not a folder of transcripts")
+        self._cache: dict[tuple[str, str], list | None] = {}
+
+    def segments(self, video: str, video_dir: str = "") -> "list[Segment] | None":
+        """The transcript of `video` (a path relative to the video root), or None when there is none."""
+        key = (video, video_dir)
+        if key not in self._cache:  # several queries share a video (Charades, QVHighlights)
+            self._cache[key] = self._find(video, video_dir)
+        return self._cache[key]
+
+    def _find(self, video: str, video_dir: str):
+        rel = posixpath.splitext(video)[0]
+        name = posixpath.basename(video)
+        for cand in (posixpath.join(video_dir, rel) if video_dir else None, rel,
+                     posixpath.splitext(name)[0], name.split(".")[0]):
+            if cand and (self.folder / f"{cand}.txt").is_file():
+                return read_transcript(self.folder / f"{cand}.txt")
+        return None

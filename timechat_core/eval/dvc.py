@@ -64,7 +64,8 @@ import numpy as np
 
 from timechat_core.errors import InputError
 from timechat_core.eval.captions import MeteorProcess, cider_d, default_heap, meteor_score_line, tokenize
-from timechat_core.eval.io import check_time, read_json
+from timechat_core.eval.iou import vid2seq_iou
+from timechat_core.fileio import check_time, read_json
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,9 @@ _EVAL_CHUNK = 100  # statistics per METEOR EVAL line for the per-pair SODA score
 
 
 @dataclass
-class _Video:
+class DvcVideo:
+    """One ground-truth video of a dense-captioning file (`gt_videos`), and the predictions attached to it."""
+
     key: str  # last path component of image_id: the reference's video key
     image_id: str
     gt_segments: list[tuple[float, float]]
@@ -104,7 +107,7 @@ def load_dvc_gt(path: str | os.PathLike) -> list[dict]:
     rows = data.get("annotations") if isinstance(data, dict) else data
     if not isinstance(rows, list):
         raise InputError(f"{path}: expected a list of rows or an object with an 'annotations' list")
-    _gt_videos(rows, "auto", str(path))
+    gt_videos(rows, "auto", str(path))
     return rows
 
 
@@ -147,9 +150,11 @@ def _gt_captions(row: dict, dataset: str) -> list[str] | None:
     return [c.strip(" ") + "." for c in text.split(".") if len(c) > 5]
 
 
-def _gt_videos(rows: list, dataset: str, where: str) -> list[_Video]:
+def gt_videos(rows: list, dataset: str, where: str) -> list[DvcVideo]:
+    """The videos of coco-format ground-truth rows, captions split as the reference splits them (`dataset`:
+    auto, youcook2 or activitynet); every malformed row is reported in one InputError naming `where`."""
     issues: list[str] = []
-    videos: list[_Video] = []
+    videos: list[DvcVideo] = []
     seen: set[str] = set()
     for i, row in enumerate(rows):
         at = f"{where}: row {i + 1}"
@@ -176,7 +181,7 @@ def _gt_videos(rows: list, dataset: str, where: str) -> list[_Video]:
         elif len(caps) != len(segments):
             issues.append(f"{at}: {len(caps)} captions for {len(segments)} segments")
         else:
-            videos.append(_Video(key, str(row["image_id"]), segments, caps))
+            videos.append(DvcVideo(key, str(row["image_id"]), segments, caps))
     _raise(issues)
     return videos
 
@@ -208,15 +213,6 @@ def _clean_predictions(data: Any, where: str) -> dict[str, list[dict]]:
 # ----------------------------------------------------------------------------- reference pieces
 
 
-def _iou(a: tuple[float, float], b: tuple[float, float]) -> float:
-    # Operation order follows the reference so the floats are bit-identical.
-    s1, e1 = float(min(a)), float(max(a))
-    s2, e2 = float(min(b)), float(max(b))
-    inter = max(0, min(e1, e2) - max(s1, s2))
-    union = min(max(e1, e2) - min(s1, s2), e1 - s1 + e2 - s2)
-    return float(inter) / (union + 1e-8)
-
-
 def _parse_sent(text: str) -> str:
     """Paragraph preprocessing: non-letters become spaces, lower case, single spaces."""
     return " ".join(re.sub("[^a-zA-Z]", " ", text).strip().lower().split())
@@ -232,14 +228,17 @@ def _sorted_keys(n: int) -> list[int]:
     return sorted(range(n), key=str)
 
 
-def _detection(v: _Video, iou: np.ndarray) -> dict[str, float]:
+def detection_scores(iou: np.ndarray) -> dict[str, float]:
+    """Localisation precision / recall at each tIoU threshold and their F1, from the (ground truth x prediction)
+    IoU matrix of one video, as `eval_dvc.py` counts them (a prediction hits when its IoU with any segment
+    is above the threshold, a segment is recalled when any prediction's is)."""
     out: dict[str, float] = {}
-    n_pred = len(v.pred_segments)
+    n_gt, n_pred = iou.shape
     precisions, recalls = [], []
     for t in THRESHOLDS:
         hit = iou > t
         precisions.append(float(int(hit.any(axis=0).sum())) / max(float(n_pred), 1.0))
-        recalls.append(float(int(hit.any(axis=1).sum())) / float(len(v.gt_segments)))
+        recalls.append(float(int(hit.any(axis=1).sum())) / float(n_gt))
     for t, p, r in zip(THRESHOLDS, precisions, recalls):
         out[f"Precision@{t}"] = p
         out[f"Recall@{t}"] = r
@@ -250,7 +249,7 @@ def _detection(v: _Video, iou: np.ndarray) -> dict[str, float]:
     return out
 
 
-def _match(v: _Video, iou: np.ndarray, rng: random.Random) -> None:
+def _match(v: DvcVideo, iou: np.ndarray, rng: random.Random) -> None:
     """Build the caption items of one video: (id, reference, prediction, is_filler) per threshold."""
     v.items = {t: [] for t in THRESHOLDS}
     next_id = 0
@@ -349,7 +348,7 @@ def evaluate_dvc(
         raise InputError(f"unknown protocol {protocol!r}; choose from {', '.join(PROTOCOLS)}")
     if not isinstance(ground_truth, list) or not ground_truth:
         raise InputError("ground truth: expected a non-empty list of annotation rows")
-    videos = _gt_videos(ground_truth, dataset, "ground truth")
+    videos = gt_videos(ground_truth, dataset, "ground truth")
     predictions = _clean_predictions(predictions, "predictions")
     # Started before the Python-side work so the jar loads its paraphrase table meanwhile.
     own = meteor is None
@@ -361,7 +360,7 @@ def evaluate_dvc(
             meteor.close()
 
 
-def _attach_predictions(videos: list[_Video], predictions: dict[str, list[dict]]) -> list[tuple[str, str]]:
+def _attach_predictions(videos: list[DvcVideo], predictions: dict[str, list[dict]]) -> list[tuple[str, str]]:
     """Fill in each video's predictions; return the (predicted, GT) paragraph pairs to score."""
     known = {v.key for v in videos} | {v.image_id for v in videos}
     unknown = [vid for vid in predictions if vid not in known]
@@ -400,7 +399,7 @@ class _Requests:
         return self._filler[hypothesis]
 
 
-def _evaluate(videos: list[_Video], predictions: dict[str, list[dict]], split_id: int, protocol: str,
+def _evaluate(videos: list[DvcVideo], predictions: dict[str, list[dict]], split_id: int, protocol: str,
               seed: int, meteor: MeteorProcess) -> tuple[dict, list[dict]]:
     paragraphs = _attach_predictions(videos, predictions)
     rng = random.Random(seed)
@@ -409,7 +408,7 @@ def _evaluate(videos: list[_Video], predictions: dict[str, list[dict]], split_id
         iou = np.zeros((len(v.gt_segments), len(v.pred_segments)))
         for g, gs in enumerate(v.gt_segments):
             for p, ps in enumerate(v.pred_segments):
-                iou[g, p] = _iou(ps, gs)  # prediction first, as the reference calls it
+                iou[g, p] = vid2seq_iou(ps, gs)  # prediction first, as the reference calls it
         ious.append(iou)
         _match(v, iou, rng)
 
@@ -462,7 +461,7 @@ def _evaluate(videos: list[_Video], predictions: dict[str, list[dict]], split_id
     rows: list[dict] = []
     for i, (v, iou) in enumerate(zip(videos, ious)):
         row = {"video": v.key, "CIDER": float(np.mean(cider[i])),
-               "METEOR": float(np.mean([aggregate(("item", i, t)) for t in THRESHOLDS])), **_detection(v, iou)}
+               "METEOR": float(np.mean([aggregate(("item", i, t)) for t in THRESHOLDS])), **detection_scores(iou)}
         soda = 0.0
         if v.pred_captions:
             scores = np.zeros_like(iou)

@@ -48,7 +48,8 @@ from typing import Any
 import numpy as np
 
 from timechat_core.errors import InputError
-from timechat_core.eval.io import check_time, read_json_or_jsonl, read_jsonl_located
+from timechat_core.eval.iou import iou_matrix
+from timechat_core.fileio import check_time, read_json_or_jsonl, read_jsonl_located
 
 CLIP_SECONDS = 2  # QVHighlights saliency is annotated per 2-second clip
 NUM_RATERS = 3
@@ -187,7 +188,7 @@ def _parse_ground_truth(row: Any, where: str) -> _GroundTruth:
     if "relevant_windows" in row:
         windows = _windows(row["relevant_windows"], f"{where}: relevant_windows", scored=False)
     if "relevant_clip_ids" in row or "saliency_scores" in row:
-        clip_scores = _clip_matrix(row, where)
+        clip_scores = clip_matrix(row, where)
     return _GroundTruth(qid, windows, clip_scores)
 
 
@@ -236,7 +237,7 @@ def _window(value: Any, where: str, *, scored: bool) -> tuple[float, ...]:
     return times + (_number(value[2], f"{where} score"),) if scored else times
 
 
-def _clip_matrix(row: dict, where: str) -> np.ndarray:
+def clip_matrix(row: dict, where: str) -> np.ndarray:
     """The reference's mk_gt_scores: rater scores of the relevant clips, zeros elsewhere."""
     for key in ("duration", "relevant_clip_ids", "saliency_scores"):
         if key not in row:
@@ -343,22 +344,12 @@ def _select_bucket(preds, gt_by_qid, length_range) -> list[tuple[_Prediction, np
     return selected
 
 
-def _cross_iou(spans1: np.ndarray, spans2: np.ndarray) -> np.ndarray:
-    """True temporal IoU of every (spans1[i], spans2[j]) pair, (N, 2) x (M, 2) -> (N, M)."""
-    left = np.maximum(spans1[:, None, 0], spans2[None, :, 0])
-    right = np.minimum(spans1[:, None, 1], spans2[None, :, 1])
-    inter = np.clip(right - left, 0, None)
-    union = (spans1[:, 1] - spans1[:, 0])[:, None] + (spans2[:, 1] - spans2[:, 0])[None, :] - inter
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(union > 0, inter / union, 0.0)
-
-
 def _detection_ap(gt: np.ndarray, windows: tuple) -> np.ndarray:
     """ActivityNet detection AP of one query at every IoU threshold, shape (10,)."""
     if not windows:
         return np.zeros(len(IOU_THRESHOLDS))
     ranked = sorted(windows, key=lambda w: -w[2])  # stable: ties keep list order
-    ious = _cross_iou(np.array([w[:2] for w in ranked]), gt)
+    ious = iou_matrix(np.array([w[:2] for w in ranked]), gt)
     tp = np.zeros((len(IOU_THRESHOLDS), len(ranked)))
     locked = [set() for _ in IOU_THRESHOLDS]  # GT indices already matched, per threshold
     for p, row in enumerate(ious):
@@ -394,7 +385,7 @@ def _r1_iou(windows: tuple, gt: np.ndarray) -> float:
     if not windows:
         return 0.0
     first = np.array([windows[0][:2]])
-    best = gt[int(np.argmax(_cross_iou(first, gt)[0]))]
+    best = gt[int(np.argmax(iou_matrix(first, gt)[0]))]
     (st, ed), (gst, ged) = first[0], best
     inter = max(0.0, min(ed, ged) - max(st, gst))
     span = max(ed, ged) - min(st, gst)

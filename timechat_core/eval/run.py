@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from timechat_core.errors import InputError
-from timechat_core.eval.io import read_json_or_jsonl
+from timechat_core.fileio import read_json_or_jsonl
 
 TASKS = ("tvg", "dvc", "step", "vhd", "mr", "summarization")
 ID_KEYS = ("id", "qid", "video", "vid", "image_id")

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from timechat_core.errors import InputError
-from timechat_core.eval.io import check_time, read_json
+from timechat_core.eval.iou import tvg_iou
+from timechat_core.fileio import check_time, read_json
 
 IOU_THRESHOLDS = (0.3, 0.5, 0.7)
 
@@ -176,13 +177,6 @@ def _window(value: Any, where: str) -> tuple[float, float]:
     if not isinstance(value, (list, tuple)) or len(value) < 2:
         raise InputError(f"{where}: expected [start, end], got {value!r}")
     return check_time(value[0], where), check_time(value[1], where)
-
-
-def tvg_iou(gt: tuple[float, float], pred: tuple[float, float]) -> float:
-    """eval_tvg.py's IoU; 0 where its denominator is 0 (the script would divide by zero)."""
-    inter = max(min(gt[1], pred[1]) - max(gt[0], pred[0]), 0)
-    span = max(gt[1], pred[1]) - min(gt[0], pred[0])
-    return inter / span if span > 0 else 0.0
 
 
 def _score_item(key: str, gt: tuple[float, float], windows: list) -> TvgItem:

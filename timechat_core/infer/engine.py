@@ -18,7 +18,7 @@ import torch
 
 from timechat_core.errors import TimechatError
 from timechat_core.infer.manifest import Item
-from timechat_core.infer.prompts import PARSE_KIND, build_prompt, system_prompt
+from timechat_core.prompts import PARSE_KIND, build_prompt, system_prompt
 
 
 @dataclass

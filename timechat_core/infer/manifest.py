@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from timechat_core.errors import InputError
-from timechat_core.infer.prompts import TASKS
+from timechat_core.prompts import TASKS
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".webm", ".avi", ".mov")
 
@@ -72,7 +72,7 @@ def read_manifest(path: str | Path, video_root: str | Path | None = None, task: 
     Raises:
         InputError: unreadable file, or rows of no known format (named by file and row).
     """
-    from timechat_core.eval.io import read_json_or_jsonl
+    from timechat_core.fileio import read_json_or_jsonl
 
     path = Path(path)
     root = Path(video_root) if video_root else path.parent

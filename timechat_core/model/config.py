@@ -15,6 +15,7 @@ from typing import Any
 
 from timechat_core.configio import set_dotted
 from timechat_core.errors import InputError
+from timechat_core.prompts import prompt_table
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -189,8 +190,6 @@ class TimeChatConfig:
         if self.video_qformer.hidden_size != self.qformer.hidden_size:
             problems.append("video_qformer.hidden_size must equal qformer.hidden_size")
         if self.prompts.variants:
-            from timechat_core.infer.prompts import prompt_table
-
             table = prompt_table()["tasks"]
             problems += [f"prompts.variants: task {t!r} has no variant {v!r}" for t, v in self.prompts.variants.items()
                          if v not in table.get(t, {}).get("variants", {})]

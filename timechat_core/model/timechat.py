@@ -23,7 +23,6 @@ a shorter last window; fp32 `inputs_embeds` into the LLM with the reference RMSN
 from __future__ import annotations
 
 import contextlib
-import math
 import warnings
 
 import torch

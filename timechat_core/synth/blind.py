@@ -59,9 +59,9 @@ def _best_window(w: np.ndarray) -> dict:
 
 def highlight_baseline(rows: list[dict]) -> dict:
     """Best fixed top-clip position for QVHighlights rows (`relevant_clip_ids`, `saliency_scores`, `duration`)."""
-    from timechat_core.eval.moment_detr import SALIENCY_LEVELS, _clip_matrix
+    from timechat_core.eval.moment_detr import SALIENCY_LEVELS, clip_matrix
 
-    mats = [_clip_matrix(r, f"row {i + 1}").max(1) for i, r in enumerate(rows)]  # best rater per clip
+    mats = [clip_matrix(r, f"row {i + 1}").max(1) for i, r in enumerate(rows)]  # best rater per clip
     out = {}
     for name, level in SALIENCY_LEVELS:
         hits = np.array([[m[min(int(p * len(m)), len(m) - 1)] >= level if len(m) else False for m in mats]
@@ -73,18 +73,18 @@ def highlight_baseline(rows: list[dict]) -> dict:
 
 def dense_baseline(rows: list[dict]) -> dict:
     """Best constant "k equal segments" answer for dense-captioning coco rows (`segments`, `duration`)."""
-    from timechat_core.eval.dvc import THRESHOLDS, _detection, _gt_videos, _iou
+    from timechat_core.eval.dvc import THRESHOLDS, detection_scores, gt_videos
+    from timechat_core.eval.iou import vid2seq_iou
 
-    videos = _gt_videos(rows, "auto", "ground truth")
+    videos = gt_videos(rows, "auto", "ground truth")
     durations = {r["image_id"]: float(r["duration"]) for r in rows}
     best = None
     for k in range(1, MAX_SEGMENTS + 1):
         scores = []
         for v in videos:
             d = durations[v.image_id]
-            v.pred_segments = [(d * i / k, d * (i + 1) / k) for i in range(k)]
-            iou = np.array([[_iou(p, g) for p in v.pred_segments] for g in v.gt_segments])
-            scores.append(_detection(v, iou))
+            segments = [(d * i / k, d * (i + 1) / k) for i in range(k)]
+            scores.append(detection_scores(np.array([[vid2seq_iou(p, g) for p in segments] for g in v.gt_segments])))
         mean = {m: float(np.mean([s[m] for s in scores]) * 100) for m in ("F1_Score", "Precision_Mean", "Recall_Mean")}
         if best is None or mean["F1_Score"] > best["F1_Score"]:
             best = {"segments": k, **mean}
@@ -101,7 +101,7 @@ def synth_baselines(folder: str | Path, split: str) -> dict:
     import csv
     import json
 
-    from timechat_core.eval.io import read_jsonl_located
+    from timechat_core.fileio import read_jsonl_located
     from timechat_core.synth.annotations import paths
     from timechat_core.synth.scene import BACKGROUNDS, COLOURS, SHAPES
 

@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from timechat_core.asr.transcript import TranscriptFolder
 from timechat_core.errors import InputError
 from timechat_core.timeit import record as R
 from timechat_core.timeit.hygiene import Hygiene, SourceReport, check_window, short
@@ -145,7 +146,7 @@ def build(inputs: Iterable[SourceInput], options: BuildOptions,
     if problems:
         raise InputError("; ".join(problems))
     result = BuildResult([], [])
-    asr = _AsrLookup(options.asr_dir) if options.asr_dir else None
+    asr = TranscriptFolder(options.asr_dir) if options.asr_dir else None
     for inp, src, src_files in zip(inputs, sources, files):
         report = SourceReport(src.name)
         items = read_items(src, src_files, report)
@@ -221,7 +222,7 @@ _INFER_TASK = {"tvg": "grounding", "dvc": "dvc", "vhd": "highlight", "step": "st
 
 
 def _eval_prompt_record(rec: R.Record, item) -> R.Record | None:
-    from timechat_core.infer.prompts import build_prompt
+    from timechat_core.prompts import build_prompt
 
     task = _INFER_TASK.get(rec.task)
     if task is None or len(rec.qa) != 1:
@@ -397,35 +398,7 @@ def _probe_video(path: Path) -> tuple[str | None, float | None]:
 
 # --- ASR ----------------------------------------------------------------------------------------
 
-class _AsrLookup:
-    """Finds a video's transcript: `<dir>/<video_dir>/<rel stem>.txt`, `<dir>/<rel stem>.txt`,
-    `<dir>/<stem>.txt`, or the reference's `<dir>/<name up to its first dot>.txt`."""
-
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        if not self.folder.is_dir():
-            raise InputError(f"{self.folder}: --asr-dir is not a folder")
-        self._cache: dict[tuple[str, str], list | None] = {}
-
-    def segments(self, video: str, video_dir: str):
-        key = (video, video_dir)
-        if key not in self._cache:  # several queries share a video (Charades, QVHighlights)
-            self._cache[key] = self._find(video, video_dir)
-        return self._cache[key]
-
-    def _find(self, video: str, video_dir: str):
-        from timechat_core.asr.transcript import read_transcript
-
-        rel = posixpath.splitext(video)[0]
-        name = posixpath.basename(video)
-        for cand in (posixpath.join(video_dir, rel) if video_dir else None, rel,
-                     posixpath.splitext(name)[0], name.split(".")[0]):
-            if cand and (self.folder / f"{cand}.txt").is_file():
-                return read_transcript(self.folder / f"{cand}.txt")
-        return None
-
-
-def _inject(rec: R.Record, item, video_dir: str, asr: _AsrLookup, report: SourceReport) -> R.Record:
+def _inject(rec: R.Record, item, video_dir: str, asr: TranscriptFolder, report: SourceReport) -> R.Record:
     from timechat_core.asr.inject import inject_asr
 
     segments = asr.segments(item.video, video_dir)

@@ -23,7 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from timechat_core.errors import InputError
-from timechat_core.timeit.native import Skip, read_text, seconds
+from timechat_core.fileio import read_text
+from timechat_core.timeit.native import Skip, seconds
 from timechat_core.timeit.record import Grounding
 
 NAME = "charades"

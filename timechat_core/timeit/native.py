@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from timechat_core.errors import InputError
-from timechat_core.eval.io import _read_text as read_text  # noqa: F401  (file-named errors, shared)
-from timechat_core.eval.io import check_time, read_json
+from timechat_core.fileio import check_time, read_json, read_text
 
 SPLITS = ("train", "val", "test", "all")
 

@@ -97,7 +97,7 @@ class _PlainUnpickler(pickle.Unpickler):
 
 def _load(path: Path) -> dict:
     if path.suffix.lower() == ".json":
-        from timechat_core.eval.io import read_json
+        from timechat_core.fileio import read_json
 
         data = read_json(path)
     else:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from timechat_core.errors import InputError
-from timechat_core.eval.io import read_jsonl_located
+from timechat_core.fileio import read_jsonl_located
 from timechat_core.timeit.native import Skip, seconds
 from timechat_core.timeit.record import Highlights
 

@@ -51,7 +51,7 @@ def read_records(paths: Sequence[str | os.PathLike]) -> list[Record]:
     Raises:
         InputError: every malformed record of every file, at once (file:line named).
     """
-    from timechat_core.eval.io import read_json, read_jsonl_located
+    from timechat_core.fileio import read_json, read_jsonl_located
 
     records, problems = [], []
     for path in paths:
@@ -185,9 +185,9 @@ class TrainDataset(torch.utils.data.Dataset):
         self._frames: dict = {}
         """Path -> every decoded frame of the video (`data.cache_frames`)."""
         if data.asr_dir:
-            from timechat_core.timeit.build import _AsrLookup  # the lookup build-timeit uses
+            from timechat_core.asr.transcript import TranscriptFolder  # the lookup build-timeit uses
 
-            self._asr = _AsrLookup(Path(data.asr_dir))
+            self._asr = TranscriptFolder(Path(data.asr_dir))
 
     def __len__(self) -> int:
         return len(self.records)

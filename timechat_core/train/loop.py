@@ -31,13 +31,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from timechat_core.devices import DTYPES, resolve_device, resolve_dtype
 from timechat_core.errors import InputError, TimechatError
 from timechat_core.train import checkpoint as ckpt
 from timechat_core.train.config import TrainConfig, flatten
 from timechat_core.train.data import Batch, Batches, Collator, TrainDataset, loader, read_records
 from timechat_core.train.optim import learning_rate, make_optimizer, set_lr
-
-DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 # -----------------------------------------------------------------------------------------------
@@ -64,10 +63,8 @@ def init_env(device: str = "auto") -> Env:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local = int(os.environ.get("LOCAL_RANK", "0"))
-    use_cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())
-    if use_cuda and not torch.cuda.is_available():
-        raise InputError("device: cuda, but CUDA is not available")
-    dev = torch.device("cuda", local) if use_cuda else torch.device("cpu")
+    dev = resolve_device(device)
+    use_cuda = dev.type == "cuda"
     if use_cuda:
         torch.cuda.set_device(dev)
     else:
@@ -95,8 +92,7 @@ def build_model(cfg: TrainConfig, device: torch.device):
     from timechat_core.model.config import resolve_model_config
 
     m = cfg.model
-    llm_dtype = DTYPES[m.llm_dtype] if m.llm_dtype != "auto" else (
-        torch.bfloat16 if device.type == "cuda" else torch.float32)
+    llm_dtype = resolve_dtype(m.llm_dtype, device)
     overrides = flatten(m.overrides)
     if cfg.data.num_frames:
         overrides.setdefault("num_frames", cfg.data.num_frames)

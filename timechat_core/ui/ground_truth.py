@@ -37,7 +37,7 @@ def read_ground_truth(path: str | os.PathLike, data_root: str | os.PathLike | No
     Raises:
         InputError: not a ground-truth file of a known format, or a malformed row.
     """
-    from timechat_core.eval.io import read_json_or_jsonl
+    from timechat_core.fileio import read_json_or_jsonl
 
     path = Path(path)
     if path.suffix.lower() == ".txt":
@@ -86,12 +86,12 @@ def _charades(path: Path) -> list[dict]:
 
 
 def _dense(path: Path, rows: list) -> list[dict]:
-    from timechat_core.eval.dvc import _gt_videos
+    from timechat_core.eval.dvc import gt_videos
 
     durations = {str(r.get("image_id")): r.get("duration") for r in rows}
     return [_entry("dvc", v.image_id, v.image_id, duration=durations.get(v.image_id),
                    events=[{"start": s, "end": e, "caption": c} for (s, e), c in zip(v.gt_segments, v.gt_captions)])
-            for v in _gt_videos(rows, "auto", str(path))]
+            for v in gt_videos(rows, "auto", str(path))]
 
 
 def _charades_native(path: Path) -> list[dict]:

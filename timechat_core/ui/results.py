@@ -36,7 +36,7 @@ class Results:
 
     def __init__(self, roots: Roots, catalog: Catalog, pred: str, gt: str | None = None,
                  per_item: str | None = None):
-        from timechat_core.eval.io import read_json_or_jsonl
+        from timechat_core.fileio import read_json_or_jsonl
 
         pred_path = roots.resolve(pred)
         self.records = read_records(pred_path)

@@ -133,7 +133,7 @@ def create_app(data_dir: str | Path, upload_dir: str | Path, runner=None, *, max
 
     @app.get("/api/info")
     def info():
-        from timechat_core.infer.prompts import NEEDS_QUERY
+        from timechat_core.prompts import NEEDS_QUERY
 
         return {"model": runner.model_name if runner else None, "num_frames": runner.num_frames if runner else None,
                 "tasks": list(PAGE_TASKS), "needs_query": list(NEEDS_QUERY), "max_upload_bytes": max_upload_bytes}
@@ -179,7 +179,7 @@ def create_app(data_dir: str | Path, upload_dir: str | Path, runner=None, *, max
 
     @app.post("/api/infer")
     async def infer(request: Request):
-        from timechat_core.infer.prompts import build_prompt
+        from timechat_core.prompts import build_prompt
 
         body = await request.json()
         if runner is None:

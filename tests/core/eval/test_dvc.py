@@ -18,6 +18,7 @@ from timechat_core.errors import InputError, TimechatError
 from timechat_core.eval import dvc
 from timechat_core.eval.captions import MeteorProcess, tokenize
 from timechat_core.eval.dvc import evaluate_dvc, load_dvc_gt, load_dvc_predictions
+from timechat_core.eval.iou import vid2seq_iou
 
 TOL = 1e-9
 needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="METEOR and the PTB tokenizer need Java")
@@ -106,7 +107,7 @@ def test_video_without_predictions_counts_as_zero(subset, subset_result, meteor)
 
 
 def _video(gt, pred):
-    v = dvc._Video("v", "v", gt, ["a gt caption."] * len(gt))
+    v = dvc.DvcVideo("v", "v", gt, ["a gt caption."] * len(gt))
     v.pred_segments, v.pred_captions = pred, ["a prediction"] * len(pred)
     return v
 
@@ -114,7 +115,7 @@ def _video(gt, pred):
 def test_localisation_needs_strictly_greater_iou_but_matching_accepts_equal():
     v = _video([(0.0, 10.0)], [(0.0, 5.0)])
     iou = np.array([[0.5]])  # exactly at a threshold
-    det = dvc._detection(v, iou)
+    det = dvc.detection_scores(iou)
     assert det["Precision@0.3"] == 1.0 and det["Precision@0.5"] == 0.0 and det["Recall@0.5"] == 0.0
     dvc._match(v, iou, __import__("random").Random(0))
     assert [filler for *_, filler in v.items[0.5]] == [False]  # matched at >= 0.5
@@ -122,15 +123,15 @@ def test_localisation_needs_strictly_greater_iou_but_matching_accepts_equal():
 
 
 def test_iou_matches_the_reference_formula_and_swaps_reversed_spans():
-    assert dvc._iou((131.5, 128.0), (128.0, 131.5)) == pytest.approx(1.0, abs=1e-8)
-    assert dvc._iou((0, 10), (5, 15)) == 5 / (15 + 1e-8)
-    assert dvc._iou((0, 1), (2, 3)) == 0.0
+    assert vid2seq_iou((131.5, 128.0), (128.0, 131.5)) == pytest.approx(1.0, abs=1e-8)
+    assert vid2seq_iou((0, 10), (5, 15)) == 5 / (15 + 1e-8)
+    assert vid2seq_iou((0, 1), (2, 3)) == 0.0
 
 
 def test_f1_is_from_each_video_mean_precision_and_recall():
     v = _video([(0.0, 10.0), (20.0, 30.0)], [(0.0, 10.0)])
     iou = np.array([[1.0], [0.0]])
-    det = dvc._detection(v, iou)
+    det = dvc.detection_scores(iou)
     p, r = det["Precision_Mean"], det["Recall_Mean"]
     assert (p, r) == (1.0, 0.5)
     assert det["F1_Score"] == 2 * r * p / (r + p)
@@ -166,7 +167,7 @@ def test_gt_captions_are_split_like_the_reference():
 
 def test_predictions_match_the_bare_video_key_or_the_full_image_id():
     rows = [{"image_id": f"videos/{k}.mp4", "segments": [[0, 5]], "pure_cap": "mix"} for k in "abc"]
-    videos = dvc._gt_videos(rows, "auto", "gt")
+    videos = dvc.gt_videos(rows, "auto", "gt")
     event = {"timestamp": [0.0, 5.0], "caption": "stir"}
     paras = dvc._attach_predictions(videos, {"a.mp4": [event], "videos/b.mp4": [event, event]})
     assert [len(v.pred_captions) for v in videos] == [1, 2, 0]

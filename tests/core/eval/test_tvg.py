@@ -7,7 +7,8 @@ import json
 import pytest
 
 from timechat_core.errors import InputError
-from timechat_core.eval.tvg import evaluate_tvg, load_tvg_gt, load_tvg_predictions, tvg_iou
+from timechat_core.eval.iou import tvg_iou
+from timechat_core.eval.tvg import evaluate_tvg, load_tvg_gt, load_tvg_predictions
 
 
 @pytest.fixture(scope="module")

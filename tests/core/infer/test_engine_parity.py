@@ -24,7 +24,7 @@ def prepared(ref_tiny, fixture_inputs):
     ev = fixture_inputs["eval"]
     out = []
     for i, v in enumerate(fixture_inputs["videos"]):
-        from timechat_core.infer.prompts import build_prompt
+        from timechat_core.prompts import build_prompt
 
         item = Item(i, i, v["name"], ref_tiny / v["name"], "grounding", query=v["query"], dataset=ev["dataset"])
         text = build_prompt("grounding", v["query"], dataset=ev["dataset"]).text
@@ -60,7 +60,7 @@ def test_record_fields(ref_model, prepared):
 def test_a_model_is_asked_the_way_its_config_says(media):
     """The demo model's `prompts` (no frame message, system " ", `timeit` variants, the question before the
     video) shape the prompt; a request naming a variant still gets it."""
-    from timechat_core.infer.prompts import build_prompt
+    from timechat_core.prompts import build_prompt
     from timechat_core.model.folder import load_model_folder
     from timechat_core.resources import demo_model_dir
 

@@ -6,7 +6,7 @@ import pytest
 
 from timechat_core.errors import InputError
 from timechat_core.infer.manifest import parse_shard, read_manifest
-from timechat_core.infer.prompts import TASKS, build_prompt, system_prompt, variants
+from timechat_core.prompts import TASKS, build_prompt, system_prompt, variants
 
 
 def test_prompts_are_the_reference_eval_prompts(datadir, fixture_inputs):

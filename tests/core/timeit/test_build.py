@@ -130,7 +130,7 @@ def test_all_input_problems_are_reported_together(tmp_path):
 
 def test_eval_prompts_add_the_inference_instruction(datadir):
     """--eval-prompts: each record once more, asked with `timechat infer`'s prompt, same answer."""
-    from timechat_core.infer.prompts import build_prompt
+    from timechat_core.prompts import build_prompt
     from timechat_core.timeit.build import BuildOptions, SourceInput, build
 
     inputs = [SourceInput("charades", (datadir / "charades_sta" / "charades_sta_test.txt",), "test"),

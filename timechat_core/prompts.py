@@ -1,4 +1,5 @@
-"""Task prompts of `timechat infer`, read from `templates/infer/prompts.yaml`.
+"""Task prompts, read from `templates/infer/prompts.yaml`: what `timechat infer` asks, and the evaluation
+instructions `timechat build-timeit --eval-prompts` writes (a floor below both, and below the model config).
 
 The texts are the reference's evaluation prompts (TimeChat `prompts/*.txt`, first line, as
 `evaluate.py`'s `read_txt` reads them) and TimeIT instruction templates for the tasks the reference

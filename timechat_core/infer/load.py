@@ -1,0 +1,94 @@
+"""An inference engine from a model folder and the run's options: what `timechat infer` and `timechat ui` load."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from timechat_core.errors import InputError
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """How a model folder is loaded and asked."""
+
+    num_frames: int | None = None
+    """Frames per video (None: the model's `num_frames`)."""
+    batch_size: int = 1
+    prefetch: int = 2
+    backend: str = "auto"
+    """Video decoder: auto, decord, pyav."""
+    asr: str | None = None
+    """Transcripts to inject: a file (one video), a folder of `<video>.txt`, or "auto" (faster-whisper)."""
+    sample: bool = False
+    seed: int = 42
+    max_new_tokens: int = 512
+    device: str = "auto"
+    dtype: str = "auto"
+    threads: int = 0
+    """torch CPU threads (0: torch's default)."""
+
+
+def load_engine(model_dir: str | Path, options: EngineOptions, *, single_video: bool = False,
+                say: Callable[[str], None] | None = None):
+    """The model folder loaded on its device, wrapped in an `Engine` with the options' decoding and transcripts.
+
+    Args:
+        single_video: the run answers one video (an `asr` file is only allowed then).
+        say: receives one line describing what was loaded.
+    """
+    import torch
+
+    from timechat_core.devices import dtype_name, resolve_device, resolve_dtype
+    from timechat_core.infer.engine import Engine
+    from timechat_core.model.folder import load_model_folder, weights_digest
+    from timechat_core.model.generate import DecodingSettings
+
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    device = resolve_device(options.device)
+    dtype = resolve_dtype(options.dtype, device)
+    transcripts = transcript_source(options.asr, single_video)
+    overrides = {"num_frames": options.num_frames} if options.num_frames else {}
+    model, processor = load_model_folder(model_dir, dtype=dtype, device=device, **overrides)
+    model.eval()
+    num_frames = model.config.num_frames
+    settings = DecodingSettings(do_sample=options.sample, seed=options.seed, max_new_tokens=options.max_new_tokens)
+    if say is not None:
+        say(f"model {model_dir} on {device} ({dtype_name(dtype)}), {num_frames} frames, "
+            f"{'sampled (seed %d)' % options.seed if options.sample else 'greedy'}")
+    return Engine(model, processor, settings, num_frames=num_frames, batch_size=options.batch_size,
+                  prefetch=options.prefetch, backend=options.backend, transcripts=transcripts,
+                  model_name=str(model_dir), model_digest=weights_digest(model_dir))
+
+
+def transcript_source(asr: str | None, single_video: bool):
+    """`item -> transcript segments | None` for an `asr` option (FILE | DIR | "auto"), or None without one."""
+    if asr is None:
+        return None
+    from timechat_core.asr.transcript import TranscriptFolder, read_transcript
+
+    if asr == "auto":
+        from timechat_core.asr.whisper import SAMPLE_RATE, AsrOptions, Transcriber, resolve_model
+        from timechat_core.errors import MediaError
+        from timechat_core.video.audio import load_audio
+
+        transcriber = Transcriber("faster-whisper", resolve_model("faster-whisper", None), AsrOptions())
+
+        def auto(item):
+            try:
+                audio = load_audio(item.path, SAMPLE_RATE)
+            except MediaError:
+                return None  # no audio stream: the reference's "None." transcript
+            return transcriber.transcribe(audio)[0]
+
+        return auto
+    path = Path(asr)
+    if path.is_dir():
+        folder = TranscriptFolder(path)
+        return lambda item: folder.segments(item.video)
+    if not single_video:
+        raise InputError("--asr FILE is for a single video; give a folder of <video>.txt or 'auto' with --manifest")
+    segments = read_transcript(path)
+    return lambda item: segments
