@@ -107,7 +107,7 @@ def test_config_file(tmp_path, data):
     cfg.write_text("sead: 2\nsources:\n  charades: {ann: x, vidoe_dir: y}\n")
     r = run_cli("build-timeit", "--config", str(cfg), "-o", str(out))
     assert r.returncode == 2
-    assert "unknown setting 'sead'" in r.stderr and "unknown key 'vidoe_dir'" in r.stderr
+    assert "unknown key 'sead'" in r.stderr and "unknown key 'sources.charades.vidoe_dir'" in r.stderr
 
 
 def test_help_is_light():

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from timechat_core.configio import set_dotted
+from timechat_core.configio import load_config, set_dotted
 from timechat_core.errors import InputError
 from timechat_core.prompts import prompt_table
 
@@ -219,8 +219,8 @@ class TimeChatConfig:
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "config") -> "TimeChatConfig":
-        """Build from nested dicts; every unknown key is reported at once."""
-        return _build(cls, data or {}, source, prefix="")
+        """Build from nested dicts; unknown keys, wrong types and invalid values are all reported at once."""
+        return load_config(cls, data, source)
 
     @classmethod
     def from_yaml(cls, path: str | Path, **overrides: Any) -> "TimeChatConfig":
@@ -258,50 +258,6 @@ def resolve_model_config(name: str, overrides: dict | None = None) -> TimeChatCo
     if Path(name).suffix in (".yaml", ".yml"):
         return TimeChatConfig.from_yaml(name, **overrides)
     return TimeChatConfig.preset(name, **overrides)
-
-
-def _build(cls, data: dict, source: str, prefix: str):
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = [f"{prefix}{k}" for k in data if k not in fields]
-    nested_errors: list[str] = []
-    kwargs = {}
-    for name, value in data.items():
-        if name not in fields:
-            continue
-        sub = _NESTED.get((cls, name))
-        if sub is not None and isinstance(value, dict):
-            try:
-                kwargs[name] = _build(sub, value, source, prefix=f"{prefix}{name}.")
-            except _UnknownKeys as e:
-                nested_errors.extend(e.keys)
-        elif name in ("target_modules", "image_mean", "image_std") and value is not None:
-            kwargs[name] = tuple(value)
-        else:
-            kwargs[name] = value
-    unknown += nested_errors
-    if unknown:
-        if prefix:
-            raise _UnknownKeys(unknown)
-        raise InputError(f"{source}: unknown model config keys: {', '.join(unknown)}")
-    try:
-        return cls(**kwargs)
-    except TypeError as e:
-        raise InputError(f"{source}: {e}") from None
-
-
-class _UnknownKeys(Exception):
-    def __init__(self, keys):
-        self.keys = keys
-
-
-_NESTED = {
-    (TimeChatConfig, "vision"): VisionConfig,
-    (TimeChatConfig, "qformer"): QFormerConfig,
-    (TimeChatConfig, "video_qformer"): VideoQFormerConfig,
-    (TimeChatConfig, "llm"): LLMConfig,
-    (TimeChatConfig, "lora"): LoraSettings,
-    (TimeChatConfig, "prompts"): PromptSettings,
-}
 
 
 def config_from_fixture(fixture_dir: str | Path) -> TimeChatConfig:

@@ -6,25 +6,23 @@
     video_root: /data/videos
     clamp: false
     sources:
-      charades: {ann: Charades/charades_sta, video_dir: Charades/videos}
+      charades: {ann: Charades/charades_sta, video_dir: Charades}
       activitynet: {ann: [ActivityNet/train.json], video_dir: anet_6fps_224}
-      youcook2: {ann: YouCook2/youcookii_annotations_trainval.json, split: val}
+      youcook2: YouCook2/youcookii_annotations_trainval.json      # just the annotations
 
-Command-line options override the file. Every unknown key is reported at once.
+Command-line options override the file. Read with the project's one config loader
+(`timechat_core.configio.load_config`): every unknown key and wrongly typed value is reported at once.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from timechat_core.configio import load_config
 from timechat_core.errors import InputError
-
-SETTINGS = {"seed": int, "split": str, "video_root": Path, "asr_dir": Path, "clamp": bool, "reversed": str,
-            "dedup": bool, "min_chars": int, "shuffle": bool, "check_videos": bool, "data_root": Path,
-            "eval_prompts": bool}
-SOURCE_KEYS = {"ann", "split", "video_dir"}
 
 
 @dataclass(frozen=True)
@@ -34,17 +32,36 @@ class SourceConfig:
     split: str | None = None
     """Overrides the global split for this source."""
     video_dir: str | None = None
+    """Folder of this source's videos under the video root."""
 
 
 @dataclass(frozen=True)
 class BuildConfig:
-    settings: dict = field(default_factory=dict)
-    """Global settings present in the file (keys of `SETTINGS`)."""
+    """A sources file; a setting left out is None (the command's default applies)."""
+
+    seed: int | None = None
+    split: str | None = None
+    video_root: Path | None = None
+    asr_dir: Path | None = None
+    clamp: bool | None = None
+    reversed: str | None = None
+    dedup: bool | None = None
+    min_chars: int | None = None
+    shuffle: bool | None = None
+    check_videos: bool | None = None
+    data_root: Path | None = None
+    eval_prompts: bool | None = None
     sources: dict[str, SourceConfig] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> dict:
+        """The settings the file gives (not None), by name."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if f.name != "sources" and getattr(self, f.name) is not None}
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike) -> "BuildConfig":
-        """Read and check a sources file.
+        """Read and check a sources file; a source given as a path or a list of paths is its `ann`.
 
         Raises:
             InputError: unreadable YAML, unknown keys (all listed), or values of the wrong type.
@@ -59,42 +76,7 @@ class BuildConfig:
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             raise InputError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {e}") from None
-        if not isinstance(data, dict):
-            raise InputError(f"{path}: expected a mapping of settings and 'sources'")
-        base = path.parent
-        issues, settings, sources = [], {}, {}
-        for key, value in data.items():
-            if key == "sources":
-                continue
-            if key not in SETTINGS:
-                issues.append(f"unknown setting {key!r}")
-            elif SETTINGS[key] is Path:
-                settings[key] = _path(base, value)
-            elif not isinstance(value, SETTINGS[key]) or (SETTINGS[key] is int and isinstance(value, bool)):
-                issues.append(f"{key}: expected {SETTINGS[key].__name__}, got {value!r}")
-            else:
-                settings[key] = value
-        for name, spec in (data.get("sources") or {}).items():
-            if isinstance(spec, (str, list)):
-                spec = {"ann": spec}
-            if not isinstance(spec, dict):
-                issues.append(f"sources.{name}: expected a mapping with 'ann'")
-                continue
-            unknown = sorted(set(spec) - SOURCE_KEYS)
-            issues += [f"sources.{name}: unknown key {k!r}" for k in unknown]
-            ann = spec.get("ann", [])
-            ann = [ann] if isinstance(ann, str) else ann
-            if not isinstance(ann, list) or not all(isinstance(a, str) for a in ann):
-                issues.append(f"sources.{name}.ann: expected a path or a list of paths")
-                continue
-            video_dir = spec.get("video_dir")
-            sources[name] = SourceConfig(tuple(_path(base, a) for a in ann), spec.get("split"),
-                                         None if video_dir is None else str(video_dir))
-        if issues:
-            raise InputError(f"{path}: " + "; ".join(issues))
-        return cls(settings, sources)
-
-
-def _path(base: Path, value) -> Path:
-    p = Path(os.path.expanduser(str(value)))
-    return p if p.is_absolute() else base / p
+        if isinstance(data, dict) and isinstance(data.get("sources"), dict):
+            data = {**data, "sources": {name: {"ann": spec} if isinstance(spec, (str, list)) else spec
+                                        for name, spec in data["sources"].items()}}
+        return load_config(cls, data, str(path), base=path.parent)

@@ -10,12 +10,11 @@ wrong type is reported in one error.
 from __future__ import annotations
 
 import dataclasses
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from timechat_core.configio import load_config
 from timechat_core.errors import InputError
 
 INITS = ("folder", "reference", "random")
@@ -77,8 +76,6 @@ class DataConfig:
     """Transcripts (<video>.txt) put before each question as the reference's ASR version (None: as the records are)."""
     asr_mode: str = "reference"
     """"reference" (line-0 quirk) or "even" (`timechat_core.asr.inject`)."""
-    num_frames: int | None = None
-    """Frames per video (None: the model's `num_frames`)."""
     augment: bool = True
     """The reference's `alpro_video_train`: RandomResizedCrop(scale, ratio, bicubic) + uint8 wrap-around."""
     crop_scale: tuple[float, float] = (0.5, 1.0)
@@ -186,14 +183,11 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "config") -> "TrainConfig":
-        problems: list[str] = []
-        kwargs = _build(cls, data or {}, "", problems)
-        if problems:
-            raise InputError(f"{source}: " + "; ".join(problems))
-        try:
-            return cls(**kwargs)
-        except InputError as e:
-            raise InputError(f"{source}: {e}") from None
+        """Build from nested dicts; unknown keys, wrong types and invalid values are all reported at once."""
+        if isinstance(data, dict) and isinstance(data.get("data"), dict) and "num_frames" in data["data"]:
+            raise InputError(f"{source}: data.num_frames: the frame count is the model's, set it as "
+                             "model.overrides.num_frames (the saved model then records what it was trained on)")
+        return load_config(cls, data, source)
 
     @classmethod
     def from_yaml(cls, path: str | Path, overrides: dict | None = None) -> "TrainConfig":
@@ -246,8 +240,6 @@ def validate(cfg: TrainConfig) -> list[str]:
         p.append(f"data.asr_mode must be reference or even, not {d.asr_mode!r}")
     if d.backend not in ("auto", "decord", "pyav"):
         p.append(f"data.backend must be auto, decord or pyav, not {d.backend!r}")
-    if d.num_frames is not None and d.num_frames < 1:
-        p.append("data.num_frames must be >= 1")
     if not (0 < d.crop_scale[0] <= d.crop_scale[1] <= 1):
         p.append(f"data.crop_scale {list(d.crop_scale)} must satisfy 0 < low <= high <= 1")
     if not (0 < d.crop_ratio[0] <= d.crop_ratio[1]):
@@ -276,94 +268,6 @@ def validate(cfg: TrainConfig) -> list[str]:
     if cfg.device not in ("auto", "cpu", "cuda"):
         p.append(f"device must be auto, cpu or cuda, not {cfg.device!r}")
     return p
-
-
-# -----------------------------------------------------------------------------------------------
-# a small typed builder: nested dataclasses from nested dicts, all problems collected
-# -----------------------------------------------------------------------------------------------
-def _build(cls, data: Any, prefix: str, problems: list[str]) -> dict:
-    if not isinstance(data, dict):
-        problems.append(f"{prefix.rstrip('.') or 'config'}: expected a mapping, got {data!r}")
-        return {}
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    kwargs = {}
-    for key, value in data.items():
-        where = f"{prefix}{key}"
-        if key not in names:
-            problems.append(f"unknown key {where}")
-            continue
-        kind = hints[key]
-        if dataclasses.is_dataclass(kind):
-            sub = _build(kind, value if value is not None else {}, f"{where}.", problems)
-            try:
-                kwargs[key] = kind(**sub)
-            except InputError as e:
-                problems.append(str(e))
-            continue
-        ok, converted = _coerce(kind, value)
-        if not ok:
-            problems.append(f"{where}: expected {_type_name(kind)}, got {value!r}")
-        else:
-            kwargs[key] = converted
-    return kwargs
-
-
-def _coerce(kind, value) -> tuple[bool, Any]:
-    origin = typing.get_origin(kind)
-    if origin in (typing.Union, types.UnionType):
-        args = typing.get_args(kind)
-        if value is None:
-            return type(None) in args, None
-        for a in args:
-            if a is type(None):
-                continue
-            ok, v = _coerce(a, value)
-            if ok:
-                return True, v
-        return False, None
-    if origin is tuple:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, (list, tuple)):
-            return False, None
-        args = typing.get_args(kind)
-        item = args[0]
-        if len(args) != 2 or args[1] is not Ellipsis:
-            if len(value) != len(args):
-                return False, None
-        out = []
-        for i, v in enumerate(value):
-            ok, c = _coerce(args[i] if args[-1] is not Ellipsis else item, v)
-            if not ok:
-                return False, None
-            out.append(c)
-        return True, tuple(out)
-    if kind is dict:
-        return (True, value) if isinstance(value, dict) else (value is None, {})
-    if kind is bool:
-        return (True, value) if isinstance(value, bool) else (False, None)
-    if kind is int:
-        return (True, value) if isinstance(value, int) and not isinstance(value, bool) else (False, None)
-    if kind is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return True, float(value)
-        if isinstance(value, str):  # YAML 1.1 reads 3e-5 (no dot) as a string
-            try:
-                return True, float(value)
-            except ValueError:
-                return False, None
-        return False, None
-    if kind is str:
-        return (True, str(value)) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else (False, None)
-    return True, value
-
-
-def _type_name(kind) -> str:
-    return getattr(kind, "__name__", None) or str(kind).replace("typing.", "")
-
-
-
 
 
 def _plain(value):

@@ -178,7 +178,7 @@ class TrainDataset(torch.utils.data.Dataset):
         self.model_config = model_config
         self.data = data
         self.seed = seed
-        self.num_frames = data.num_frames or model_config.num_frames
+        self.num_frames = model_config.num_frames
         self.size = model_config.vision.image_size
         self.video_root = Path(data.video_root) if data.video_root else None
         self._asr = None

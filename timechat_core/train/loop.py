@@ -94,8 +94,6 @@ def build_model(cfg: TrainConfig, device: torch.device):
     m = cfg.model
     llm_dtype = resolve_dtype(m.llm_dtype, device)
     overrides = flatten(m.overrides)
-    if cfg.data.num_frames:
-        overrides.setdefault("num_frames", cfg.data.num_frames)
     if m.init == "folder":
         from timechat_core.model.folder import load_model_folder
 
