@@ -69,7 +69,7 @@ def _tops(t: dict | None) -> str:
             f"{t['no_shape']} %, and there is no parsed answer on {t['no_answer']} %.")
 
 
-PROBE = """Why not, measured with `scripts/demo_binding_probe.py` (2-core machine): it trains this card's LLM alone
+PROBE = """Why not, measured with `research/binding_probe.py` (2-core machine): it trains this card's LLM alone
 (same sizes, random init, the shipped tokenizers, the recipe's AdamW lr 0.001) on perfect video tokens (per sampled
 frame a one-hot of each visible shape and of its time's digits) with fresh static scenes every step, and scores 160
 held-out questions about 2-3 shapes. It learns to copy the named colour from the question (held-out loss 0.0011 at
@@ -96,7 +96,7 @@ always "appears" 43.1 %; the question swap on 128 or 256 validation questions). 
 named grounding answers and yes/no questions leaves yes/no at 43.1 % and the swap at 46.1 % after 1200 steps, and
 900 more steps adding "Which shapes are visible in the video?" at 44.8 % and 57.8 %, with the true list of shapes
 no likelier than a random one (42.7 % of 96 videos). Its frame encoder loses what it sees (2026-12-06,
-`scripts/demo_frame_readout.py`): trained alone to read each frame's shapes from its video tokens
+`scripts/demo_stage0.py`): trained alone to read each frame's shapes from its video tokens
 (`--train-encoder`, 1200 steps), it gets the set of colours right on 87 % and the set of shapes on 56 % of held-out
 frames that show a shape (a fresh readout of it frozen: 90 % and 55 % in 300 steps); after 900 steps of that stage
 1 on top, the same frozen readout gets 0 % and 0 % (yes/no 56.9 %, swap 53.9 %): the LLM's gradients wipe it out
@@ -107,7 +107,7 @@ shape a grounding question names (swap 48.0 %), also not with an encoder pretrai
 swap 47.7 %, and 900 more steps of the mix: 71.6 %, swap 50.8 %. The encoder can pass on what it sees; within these
 budgets the LLM does not learn to match the grounding question against it.
 """
-"""Under `_asks` when the model does not use the question: why, from `scripts/demo_binding_probe.py` (dated)."""
+"""Under `_asks` when the model does not use the question: why, from `research/binding_probe.py` (dated)."""
 
 
 def _asks(q: dict | None) -> str:
@@ -202,7 +202,7 @@ CARD = """# The timechat demo model
 
 A TimeChat-architecture model small enough for a laptop CPU (1.3 M parameters, 5 MB), trained from scratch
 on synthetic videos (`timechat synth --scenes static`) whose ground truth is exact: the frame encoder first
-on its own (`scripts/demo_frame_readout.py`), then the LLM by this project's own `timechat train`. It is what `timechat infer`, `timechat ui` and `make demo` use when no `--model` is given,
+on its own (`scripts/demo_stage0.py`), then the LLM by this project's own `timechat train`. It is what `timechat infer`, `timechat ui` and `make demo` use when no `--model` is given,
 and what CI runs end to end. It is a demonstration and a test fixture, not a video understanding model.
 
 ## What it is
@@ -236,7 +236,7 @@ and what CI runs end to end. It is a demonstration and a test fixture, not a vid
   yes/no question per video ("Is the red circle visible in the video?" -> "red circle appears." / "red circle
   no.", a shape it shows or another, half each): {yesno:,}.
 - Stages 0-3 on the 2-core CPU, fp32, {minutes_all:.0f} min in all:
-  (0) `scripts/demo_frame_readout.py --train-encoder --time`, {steps0} steps: the frame encoder (ViT, both
+  (0) `scripts/demo_stage0.py --train-encoder --time`, {steps0} steps: the frame encoder (ViT, both
   Q-Formers, projection) alone, with a linear head that reads from video token k of window w which (colour,
   shape) frame 8w + k shows and its time's three digits; on 100 held-out videos it then gets the set of colours
   right on {colour0} %, the set of shapes on {shape0} % of the frames that show a shape, the time on {time0} % of
@@ -294,7 +294,7 @@ question after the video tokens; TimeIT's answers): test R1@0.5 54.4, HIT@1 49.0
 naming another shape of the video changed nothing (the true question gave the lower loss on 52.0 % of 419 test
 questions). What led to this recipe, measured on the 2-core machine (stage-1 numbers: validation seed 1000, the
 time digits' loss with the true question vs another shape's, 256 questions about 2-3 shapes):
-1. The LLM alone on perfect video tokens (`scripts/demo_binding_probe.py`, 160 held-out questions) learns which
+1. The LLM alone on perfect video tokens (`research/binding_probe.py`, 160 held-out questions) learns which
    shape is asked only with the question before the video tokens and answers that start with the shape's name
    (`--restate --video-last`: 93.1 % at step 500, 98.1 % at 750); as fast from 3000 fixed scenes (`--pool 3000`:
    88.1 % at 500, 98.1 % at 750) and from tokens that give colours and shapes apart, each object's colour misread

@@ -2,7 +2,7 @@
 
     python scripts/demo_model.py data        # synthetic train / val / test sets + TimeIT records
     python scripts/demo_model.py init        # tokenizers trained on the records, the initial model folder
-    python scripts/demo_model.py train       # stage 0 (scripts/demo_frame_readout.py: the frame encoder alone,
+    python scripts/demo_model.py train       # stage 0 (scripts/demo_stage0.py: the frame encoder alone,
                                              # then --fold), timechat train --config configs/train/demo-static.yaml
                                              # and demo-static-2.yaml (stage 1), demo-tasks.yaml (stage 2: every
                                              # task), demo.yaml (stage 3: more highlight questions)
@@ -30,6 +30,8 @@ from pathlib import Path
 from timechat_core.fileio import write_text_atomic
 
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO / "scripts") not in sys.path:  # demo_parts, when loaded as a module (tests)
+    sys.path.insert(0, str(REPO / "scripts"))
 RUN = REPO / "runs" / "demo"
 TIMECHAT = [sys.executable, "-m", "timechat_cli"]
 SETS = {"train_static": (0, 3000, "static"), "val_static": (1000, 150, "static"), "test_static": (2000, 250, "static"),
@@ -120,7 +122,7 @@ def expected_saliency(start: float, end: float, duration: float, sigma: float = 
 
 def named(task: str, question: str, answer: str, window: tuple[float, float, float] | None = None) -> str:
     """The answer as the demo model is trained to give it: starting with the shape the question names, so the
-    tokens that depend on which shape is asked come right after its name (scripts/demo_binding_probe.py
+    tokens that depend on which shape is asked come right after its name (research/binding_probe.py
     `--restate`): grounding "red circle 3.5 - 12.0 seconds.", highlights "red circle: there are ...";
     dense captions as they are. With the queried shape's `window` (start, end, video duration), a highlight
     answer states the window first and scores its clips by `expected_saliency`: "red circle 3.5 - 12.0
@@ -180,7 +182,7 @@ def _stage1_records(grounding: Path, scenes: Path, seed: int, dst: Path, dst_exi
     """Stage 1's records: `grounding`'s questions with `named` answers, and per video one yes/no question ("Is
     the red circle visible in the video?" -> "red circle appears." / "red circle no."; a shape it shows or one
     of the others, half each), shuffled, to `dst`; the yes/no ones also to `dst_exists`, in the same order."""
-    from timechat_core.synth.scene import COMBOS
+    from demo_parts import COMBOS
 
     rng = random.Random(seed)
     out = [_named_record(json.loads(line)) for line in grounding.read_text(encoding="utf-8").splitlines()]
@@ -258,7 +260,7 @@ def init() -> None:
 
 
 STAGE0 = ["--train-encoder", "--time", "--steps", 1200]
-"""Stage 0 (scripts/demo_frame_readout.py): the frame encoder alone learns to show each frame's shapes and time."""
+"""Stage 0 (scripts/demo_stage0.py): the frame encoder alone learns to show each frame's shapes and time."""
 FOLD = ["--time", "--steps", 300, "--num-train", 1000, "--fold", 2.0]
 """Then a fresh readout of it, folded into the projection: the LLM sees that readout only, at a token norm of 2."""
 STAGES = ("demo-static", "demo-static-2", "demo-tasks", "demo")
@@ -268,7 +270,7 @@ stage 3 (more highlight questions; its checkpoints are the ones selected from)."
 
 def train(*overrides: str) -> None:
     """Stage 0 and its fold (runs/demo/pre, runs/demo/pre_folded), then `timechat train` for each of STAGES."""
-    readout = [sys.executable, REPO / "scripts" / "demo_frame_readout.py"]
+    readout = [sys.executable, REPO / "scripts" / "demo_stage0.py"]
     for src, dst, args in ((RUN / "init", RUN / "pre", STAGE0), (RUN / "pre", RUN / "pre_folded", FOLD)):
         if not (dst / "config.yaml").is_file():
             with open(RUN / f"{dst.name}.jsonl", "w", encoding="utf-8") as log:  # its readout scores
@@ -411,7 +413,7 @@ def asks(model_dir: Path, root: Path) -> dict:
 
     import torch
 
-    from timechat_core.model.timechat import next_token_losses
+    from demo_parts import digit_ids, next_token_losses
     from timechat_core.train.data import read_records
 
     def shape(query: str) -> str:  # "the red circle is visible" -> "red circle"
@@ -433,7 +435,7 @@ def asks(model_dir: Path, root: Path) -> dict:
     tc, model, proc, collate = _teacher_forcing(model_dir)
     ds = _dataset(asked, model, tc, root)
 
-    digit = proc.digit_ids()
+    digit = digit_ids(proc)
 
     def answer_loss(batch, tokens) -> torch.Tensor:  # per question: mean cross-entropy over its answer's digits
         logits = model.lm_loss(model.splice_video(batch.input_ids, tokens, proc.image_token_id),

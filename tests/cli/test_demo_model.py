@@ -142,72 +142,14 @@ def test_question_swap_covers_every_question_about_several_shapes(heldout, quest
     card = load_script("demo_card")  # the card's sentence on it
     ignores = card._asks({**question_swap, "lower_with_true_question": 52.0})
     uses = card._asks({**question_swap, "lower_with_true_question": 90.0})
-    assert "makes no difference to it" in ignores and "demo_binding_probe.py" in ignores  # with the why
-    assert "it does use which shape" in uses and "demo_binding_probe.py" not in uses
+    assert "makes no difference to it" in ignores and "binding_probe.py" in ignores  # with the why
+    assert "it does use which shape" in uses and "binding_probe.py" not in uses
 
 
 def test_default_model_uses_which_shape_the_question_names(question_swap):
     """The true question gives the lower loss on the answer's times than another shape's name (90.5 % on
     models/demo/README.md's 419 test questions; the model shipped before 2026-12-06: 52.0 %)."""
     assert question_swap["lower_with_true_question"] >= 80, question_swap
-
-
-def _probe():
-    return load_script("demo_binding_probe")
-
-
-def test_binding_probe_noisy_tokens_give_colours_and_shapes_apart():
-    """`--noise C S`: without misreads the tokens are the (colour, shape) flags' two marginals and the same time
-    digits; with shapes always redrawn, some frame shows a shape its scene does not have there."""
-    import torch
-
-    from timechat_core.synth.scene import make_scene
-
-    probe = _probe()
-    scenes = [make_scene(10000, k, static=True).to_dict() for k in range(6)]
-    redrawn_differs = False
-    for k, scene in enumerate(scenes):
-        exact = probe.tokens(scene, k)
-        split = probe.tokens(scene, k, None, (0.0, 0.0))
-        flags = exact[:, :12].unflatten(-1, (3, 4))  # (shape, colour): COMBOS has colours fastest
-        assert torch.equal(split[:, :4], flags.amax(1)) and torch.equal(split[:, 4:7], flags.amax(2))
-        assert torch.equal(split[:, 7:], exact[:, 12:])
-        redrawn = probe.tokens(scene, k, None, (0.0, 1.0))
-        assert torch.equal(redrawn[:, :4], split[:, :4])
-        redrawn_differs |= not torch.equal(redrawn[:, 4:7], split[:, 4:7])
-    assert redrawn_differs
-
-
-def test_binding_probe_smoke_run_reports_a_row(capsys):
-    """A few steps of the probe's grounding setting end to end (tokens, batches, training, the held-out measure);
-    the long runs that show what it learns are the `research` tests below (`make test-all`)."""
-    _probe().main(["--restate", "--video-last", "--steps", "4", "--eval-every", "4"])
-    row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert row["step"] == 4 and row["restate"] and row["video_last"], row
-    assert 0 < row["val_loss"] < 20 and 0 <= row["right_over_alternative"] <= 1, row
-
-
-@pytest.mark.research
-def test_binding_probe_learns_its_copy_control(capsys):
-    """scripts/demo_binding_probe.py's control: the demo LLM, trained alone, learns within 100 steps to answer
-    with the colour the question names (measured 2026-12-05: held-out loss 0.06, right on every question), so
-    its chance-level grounding and yes/no scores (models/demo/README.md) are not a broken harness."""
-    probe = _probe()
-    probe.main(["--task", "copy", "--steps", "100", "--eval-every", "100"])
-    row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert row["step"] == 100 and row["right_over_alternative"] >= 0.95 and row["val_loss"] < 0.3, row
-
-
-@pytest.mark.research
-def test_binding_probe_learns_grounding_with_the_question_first_and_the_shape_named(capsys):
-    """The setting where the probe's LLM learns which shape a grounding question names (models/demo/README.md,
-    "Why not"): the question before the video tokens and the answer starting with the shape's name. Measured
-    2026-12-06 (`--restate --video-last`): 0.475 at step 250, 0.931 at 500, 0.981 at 750; with either change
-    alone it stayed at chance, with yes/no questions mixed in (`--mix-exists 0.33`): 0.512 at step 3000 with the
-    named answer, 0.450 at 750 with the question first."""
-    _probe().main(["--restate", "--video-last", "--steps", "750", "--eval-every", "750"])
-    row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert row["step"] == 750 and row["right_over_alternative"] >= 0.8, row
 
 
 @pytest.fixture(scope="module")

@@ -115,7 +115,7 @@ class PromptSettings:
     video_after_instruction: bool = False
     """False: TimeChat's `<Video>...</Video> {instruction}`. True: `{instruction} <Video>...</Video>`, so
     that the video tokens attend to the question (the demo model: its small LLM, trained from scratch, does
-    not learn to match a question asked after the video, `scripts/demo_binding_probe.py --video-last`)."""
+    not learn to match a question asked after the video: models/demo/README.md says how that was measured)."""
     eval_system: str | None = None
     """System prompt at inference; None: TimeChat's evaluation system prompt (training always uses " ")."""
     variants: dict[str, str] = field(default_factory=dict)

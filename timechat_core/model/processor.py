@@ -176,12 +176,6 @@ class TimeChatProcessor:
         text = self.llama.decode(ids, skip_special_tokens=False)
         return text.split("</s>")[0].split("ASSISTANT:")[-1].strip()
 
-    def digit_ids(self) -> torch.Tensor:
-        """(LLM vocabulary,) bool: the token ids that are digits (a leading "▁" aside), to score only the numbers
-        of an answer."""
-        tok = self.llama
-        return torch.tensor([tok.convert_ids_to_tokens(i).lstrip("▁").isdigit() for i in range(len(tok))])
-
     # -- training ---------------------------------------------------------------------------
     def _n_ids(self, text: str) -> int:
         return len(self.llama(text, add_special_tokens=True).input_ids)

@@ -372,15 +372,6 @@ class TimeChatModel(nn.Module):
         return {"loss": loss, "logits": logits}
 
 
-def next_token_losses(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Per-position cross-entropy of `lm_loss`, unreduced: (loss, target, kept), each (B, L-1), where position i
-    predicts `labels[:, i + 1]` and `kept` marks the supervised ones (not -100). Scoring one question at a time
-    (e.g. `(loss * kept).sum(1) / kept.sum(1)`) is what teacher-forced comparisons need."""
-    target = labels[:, 1:].to(logits.device)
-    loss = nn.functional.cross_entropy(logits[:, :-1].float().transpose(1, 2), target.clamp(min=0), reduction="none")
-    return loss, target, target != -100
-
-
 def _attn(hf_config):
     """Eager attention in the visual stack: the reference's math, and masks with exact zeros."""
     hf_config._attn_implementation = "eager"

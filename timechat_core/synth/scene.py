@@ -262,26 +262,6 @@ def events(scene: Scene) -> list[Event]:
     return sorted(out, key=lambda e: (e.start, e.end, e.caption))
 
 
-COMBOS = tuple((c, s) for s in SHAPES for c in COLOURS)
-"""Every (colour, shape), colours fastest: the order of `frame_flags`' columns."""
-
-
-def frame_flags(scene: dict, times) -> list[list[int]]:
-    """Per time: 1 for each (colour, shape) of `COMBOS` a scene's JSON (`Scene.to_dict`) shows then, else 0."""
-    rows = [[0] * len(COMBOS) for _ in times]
-    for o in scene["objects"]:
-        for p in o["phases"]:
-            for row, t in zip(rows, times):
-                if p["start"] <= t < p["end"]:
-                    row[COMBOS.index((p["colour"], o["shape"]))] = 1
-    return rows
-
-
-def time_digits(times) -> list[list[int]]:
-    """Per time (below 100 s): its tens, units and tenths ("07.3" -> 0, 7, 3)."""
-    return [[int(c) for c in f"{t:04.1f}".replace(".", "")] for t in times]
-
-
 def state_at(scene: Scene, t: float, width: int, height: int) -> tuple:
     """What frame time `t` shows: (background rgb, flash, ((shape, radius px, x px, y px, rgb), ...)).
 

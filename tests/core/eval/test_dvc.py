@@ -129,8 +129,7 @@ def test_iou_matches_the_reference_formula_and_swaps_reversed_spans():
 
 
 def test_f1_is_from_each_video_mean_precision_and_recall():
-    v = _video([(0.0, 10.0), (20.0, 30.0)], [(0.0, 10.0)])
-    iou = np.array([[1.0], [0.0]])
+    iou = np.array([[1.0], [0.0]])  # 2 ground-truth segments, 1 prediction matching the first
     det = dvc.detection_scores(iou)
     p, r = det["Precision_Mean"], det["Recall_Mean"]
     assert (p, r) == (1.0, 0.5)

@@ -155,23 +155,3 @@ def test_eval_prompt_without_frame_message_is_the_training_prefix():
     assert train == ask + " " + a + " </s>"
     msg = "The video contains 2 frames sampled at 0.0, 1.0 seconds. "
     assert eval_prompt(msg, q).count(msg + " " + q) == 1  # the reference's two spaces are kept
-
-
-def test_next_token_losses_are_lm_loss_unreduced(tiny):
-    """Averaged over the supervised positions, the per-position losses are `lm_loss`'s loss; each row alone is
-    that question's loss."""
-    from timechat_core.model.timechat import next_token_losses
-
-    torch.manual_seed(1)
-    embeds = torch.randn(2, 9, tiny.config.llm.hidden_size)
-    labels = torch.randint(3, tiny.config.llm.vocab_size, (2, 9))
-    labels[:, :4] = -100
-    labels[1, 6:] = -100
-    with torch.no_grad():
-        out = tiny.lm_loss(embeds, torch.ones(2, 9, dtype=torch.long), labels)
-        row = tiny.lm_loss(embeds[1:], torch.ones(1, 9, dtype=torch.long), labels[1:])["loss"]
-    loss, target, kept = next_token_losses(out["logits"], labels)
-    assert kept.tolist() == [[False] * 3 + [True] * 5, [False] * 3 + [True] * 2 + [False] * 3]
-    assert torch.equal(target, labels[:, 1:])
-    torch.testing.assert_close((loss * kept).sum() / kept.sum(), out["loss"])
-    torch.testing.assert_close((loss[1] * kept[1]).sum() / kept[1].sum(), row)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 from timechat_core.model.processor import IGNORE_INDEX, TimeChatProcessor, eval_prompt, training_conversation
 from timechat_core.model.tokenizers import train_bert_vocab, train_llm_tokenizer
@@ -33,16 +32,6 @@ def test_special_ids_match_llama(processor):
     ids = tok("in 12.5 seconds").input_ids
     assert ids[0] == 1
     assert [t for t in tok.convert_ids_to_tokens(ids) if t.strip("▁").isdigit()] == ["1", "2", "5"]
-
-
-def test_digit_ids_are_the_number_pieces(processor):
-    """`digit_ids` marks exactly the pieces of an answer's numbers."""
-    tok = processor.llama
-    digit = processor.digit_ids()
-    assert digit.shape == (len(tok),) and digit.dtype == torch.bool
-    ids = tok("The given query happens in 12.5 - 30.0 seconds.", add_special_tokens=False).input_ids
-    assert [tok.convert_ids_to_tokens(i).lstrip("▁") for i in ids if digit[i]] == list("125300")
-    assert not digit[tok.unk_token_id] and not digit[tok.eos_token_id] and 0 < int(digit.sum()) <= 20
 
 
 def test_labels_supervise_answers_and_eos(processor):

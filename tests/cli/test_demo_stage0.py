@@ -1,4 +1,4 @@
-"""scripts/demo_frame_readout.py: its frame labels match the pixels of `timechat synth` videos, and a stage-0 run
+"""scripts/demo_stage0.py (the demo recipe's stage 0): its frame labels match the pixels of `timechat synth` videos, and a stage-0 run
 trains the frame encoder only and writes a loadable model folder."""
 
 from __future__ import annotations
@@ -17,7 +17,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def readout():
-    return load_script("demo_frame_readout")
+    return load_script("demo_stage0")
+
+
+@pytest.fixture(scope="module")
+def parts():
+    return load_script("demo_parts")
 
 
 @pytest.fixture(scope="module")
@@ -25,15 +30,15 @@ def scenes(tmp_path_factory):
     return synth_static(tmp_path_factory.mktemp("readout"), 6, 7)
 
 
-def test_flags_are_the_colours_the_decoded_frames_show(readout, scenes):
-    from timechat_core.synth.scene import COLOURS, frame_flags
+def test_flags_are_the_colours_the_decoded_frames_show(readout, parts, scenes):
+    from timechat_core.synth.scene import COLOURS
     from timechat_core.video.sampling import frame_timestamps, sample_indices
 
     names = list(COLOURS)
     checked = 0
     for scene, full in readout.load_videos(scenes, None, 64):
         idx = [int(i) for i in sample_indices(full.vlen, 32, "rand", 3)]
-        y = torch.tensor(frame_flags(scene, frame_timestamps(idx, full.fps))).unflatten(-1, (3, 4)).any(-2)
+        y = torch.tensor(parts.frame_flags(scene, frame_timestamps(idx, full.fps))).unflatten(-1, (3, 4)).any(-2)
         for k, i in enumerate(idx):
             frame = full.frames[i].astype(np.int32)
             seen = [int((np.abs(frame - np.array(rgb)).max(-1) < 40).sum()) for rgb in COLOURS.values()]
@@ -42,12 +47,6 @@ def test_flags_are_the_colours_the_decoded_frames_show(readout, scenes):
             assert {n for n, s in zip(names, seen) if s > 40} == shown, (scene["video"], i, seen, shown)
             checked += bool(shown)
     assert checked >= 20  # frames that show a shape, not only empty ones
-
-
-def test_time_digits():
-    from timechat_core.synth.scene import time_digits
-
-    assert time_digits([7.3, 12.0, 0.45, 99.9]) == [[0, 7, 3], [1, 2, 0], [0, 0, 5], [9, 9, 9]]
 
 
 def test_stage_0_trains_the_frame_encoder_only_and_saves_it(readout, scenes, tmp_path, capsys):

@@ -1,25 +1,25 @@
-"""Does a model folder's frame encoder pass on which shapes each frame shows? A linear readout from its video tokens.
+"""Stage 0 of the demo recipe: the frame encoder alone learns to show each frame's shapes (and time), read out
+linearly from its video tokens; then the readout is folded into the projection.
 
-The demo model (models/demo/README.md) does not tell the shapes of a scene apart, and
-`scripts/demo_binding_probe.py` shows its LLM could, given perfect tokens. This measures the other half. A
-linear head reads, from token k of window w of the 32 video tokens (the LLM's inputs, after the projection),
+A linear head reads, from token k of window w of the 32 video tokens (the LLM's inputs, after the projection),
 the 12 (colour, shape) flags of the frame 8w + k shows (the training sampler's `rand` draw), trained with BCE
 on the videos of a `timechat synth --scenes static` folder (AdamW, batch 32). By default the frame encoder is
-frozen: the readout shows what its tokens already carry. With `--train-encoder` the ViT, both Q-Formers and the
-projection train with the head (a stage 0 before the LLM sees the tokens, as BLIP-2 pretrains its Q-Former);
-`--save DIR` then writes the model folder with that encoder (the head is dropped, the LLM unchanged). `--time`
-also reads each frame's time from its token, as three digits ("07.3" -> 0, 7, 3; cross-entropy each).
-`--fold NORM --save DIR` (frozen or not) folds the trained head into the projection: the LLM's inputs become a
-fresh random linear map of the head's logits (everything else the tokens carried is dropped), scaled to a mean
-token norm of NORM on the held-out videos (the LLM's text embeddings start at ~0.23).
+frozen: the readout measures what a model folder's tokens already carry. With `--train-encoder` the ViT, both
+Q-Formers and the projection train with the head (a stage 0 before the LLM sees the tokens, as BLIP-2 pretrains
+its Q-Former); `--save DIR` then writes the model folder with that encoder (the head is dropped, the LLM
+unchanged). `--time` also reads each frame's time from its token, as three digits ("07.3" -> 0, 7, 3;
+cross-entropy each). `--fold NORM --save DIR` (frozen or not) folds the trained head into the projection: the
+LLM's inputs become a fresh random linear map of the head's logits (everything else the tokens carried is
+dropped), scaled to a mean token norm of NORM on the held-out videos (the LLM's text embeddings start at ~0.23).
+`scripts/demo_model.py train` runs both (models/demo/README.md, "How it was made").
 
 Every `--eval-every` steps one JSON line on stdout, on the frames of the held-out videos that show at least one
 shape: `colour` / `shape` (share with the set of visible colours / shapes exactly right), `exact` (all 12 flags
 right), `time` (all three digits right, on every frame, with `--time`), and the training batch's loss.
 
-    python scripts/demo_frame_readout.py --model models/demo --steps 300
-    python scripts/demo_frame_readout.py --model runs/demo/init --train-encoder --steps 1200 --save runs/demo/pre
-    python scripts/demo_frame_readout.py --model runs/demo/pre --time --steps 300 --num-train 1000 --fold 2 \
+    python scripts/demo_stage0.py --model models/demo --steps 300
+    python scripts/demo_stage0.py --model runs/demo/init --train-encoder --steps 1200 --save runs/demo/pre
+    python scripts/demo_stage0.py --model runs/demo/pre --time --steps 300 --num-train 1000 --fold 2 \
         --save runs/demo/pre_folded
 
 About 0.2 s per step frozen and 0.4 s with `--train-encoder` on the 2-core machine, plus about a minute to
@@ -36,6 +36,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
 
 BATCH = 32
 
@@ -56,7 +57,7 @@ def main(argv=None) -> None:
 
     from timechat_core.model.folder import load_model_folder, save_model_folder
     from timechat_core.model.processor import normalize_frames
-    from timechat_core.synth.scene import frame_flags, time_digits
+    from demo_parts import frame_flags, time_digits
     from timechat_core.video.sampling import frame_texts, frame_timestamps, sample_indices, timestamp_message
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -29,11 +29,11 @@ gives colours and shapes as separate flags, each object's colour / shape misread
 (the real encoder's readout gets the shapes of a frame right about half the time), `--token-scale X` multiplies
 the tokens (a stage-0 encoder's are ~150x the norm of the LLM's text embeddings, these ~10x).
 
-    python scripts/demo_binding_probe.py --steps 3000
-    python scripts/demo_binding_probe.py --steps 500 --oracle
-    python scripts/demo_binding_probe.py --steps 1500 --task exists
-    python scripts/demo_binding_probe.py --steps 750 --restate --video-last
-    python scripts/demo_binding_probe.py --steps 750 --restate --video-last --pool 3000 --noise 0.1 0.5 --token-scale 15
+    python research/binding_probe.py --steps 3000
+    python research/binding_probe.py --steps 500 --oracle
+    python research/binding_probe.py --steps 1500 --task exists
+    python research/binding_probe.py --steps 750 --restate --video-last
+    python research/binding_probe.py --steps 750 --restate --video-last --pool 3000 --noise 0.1 0.5 --token-scale 15
 
 About 0.3 s per step of 32 questions on the 2-core machine.
 """
@@ -49,6 +49,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))  # the demo recipe's parts: frame labels, per-token losses
 
 T = 32  # video tokens = sampled frames
 FPS = 8.0
@@ -64,7 +65,7 @@ def tokens(scene: dict, seed: int, only: str | None = None, noise: tuple | None 
     """The (T, 42) ground-truth video tokens of one scene: 12 (colour, shape) + 3 x 10 time digits."""
     import torch
 
-    from timechat_core.synth.scene import COMBOS, frame_flags, time_digits
+    from demo_parts import COMBOS, frame_flags, time_digits
     from timechat_core.video.sampling import frame_timestamps, sample_indices
 
     times = frame_timestamps(sample_indices(int(round(scene["duration"] * FPS)), T, "rand", seed), FPS)
@@ -156,7 +157,7 @@ def main(argv=None) -> None:
     from timechat_core.model.config import resolve_model_config
     from timechat_core.model.folder import random_model
     from timechat_core.model.processor import training_conversation
-    from timechat_core.model.timechat import next_token_losses
+    from demo_parts import digit_ids, next_token_losses
     from timechat_core.synth.scene import make_scene
     from timechat_core.timeit.templates import load_templates
 
@@ -167,7 +168,7 @@ def main(argv=None) -> None:
     llm = model.language_model
     templates = load_templates("tvg")
     frame_text = ["This frame is sampled at 0.0 second."] * T  # unused: the visual stack is bypassed
-    digit = proc.digit_ids()
+    digit = digit_ids(proc)
 
     def losses(scenes, qas, seeds, asked, lm=False):
         """Per question: (mean loss over the answer's tokens, over its digits, or all its tokens but for grounding)."""
