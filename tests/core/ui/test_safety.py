@@ -9,7 +9,8 @@ import os
 import pytest
 
 from timechat_core.ui.paths import Refused, Roots
-from timechat_core.ui.server import create_app, safe_upload_name
+from timechat_core.ui.routes import safe_upload_name
+from timechat_core.ui.server import create_app
 
 
 @pytest.fixture
