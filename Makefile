@@ -14,10 +14,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 	$(PY) -m pytest -q
 
 # Also the long research-probe checks (`-m research`, a few extra minutes).
 test-all: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 	$(PY) -m pytest -q -m "research or not research"
 
 demo: $(STAMP)

@@ -37,3 +37,28 @@ def test_every_test_data_file_is_described_and_the_folder_stays_small():
                and not re.search(rf"\b{re.escape(p.name)}\b", readme)]
     assert not missing, f"not in tests/data/README.md: {missing}"
     assert sum(p.stat().st_size for p in files) <= 40 * 2**20
+
+
+def test_no_private_name_crosses_a_module():
+    """Parts use each other's public names only: no `from timechat_core.x import _y`, no `module._y` on an
+    imported project module (the architecture's contracts are import-linter's, in pyproject.toml)."""
+    import ast
+
+    crossings = []
+    for rel in _tracked():
+        if not rel.endswith(".py") or rel.startswith(("tests/", "research/tests/")):
+            continue
+        tree = ast.parse((REPO / rel).read_text(encoding="utf-8"))
+        modules = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(("timechat_core", "timechat_cli")):
+                crossings += [f"{rel}:{node.lineno} {node.module}.{a.name}" for a in node.names
+                              if a.name.startswith("_") and not a.name.startswith("__")]
+                modules |= {a.asname or a.name for a in node.names}
+            elif isinstance(node, ast.Import):
+                modules |= {a.asname or a.name for a in node.names if a.name.startswith(("timechat_core", "timechat_cli"))}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
+                    and node.attr.startswith("_") and not node.attr.startswith("__")):
+                crossings.append(f"{rel}:{node.lineno} {node.value.id}.{node.attr}")
+    assert not crossings, crossings

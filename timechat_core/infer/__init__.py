@@ -1,1 +1,1 @@
-"""`timechat infer`: prompts, manifests, the batched inference engine and output renderers."""
+"""`timechat infer`: manifests, the batched inference engine, model loading and output renderers."""

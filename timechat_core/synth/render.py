@@ -99,7 +99,7 @@ def encode(frames: bytes, path: str | os.PathLike, width: int, height: int, fps:
     path = Path(path)
     args = encoder_args(path, width, height, fps, **opts)
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            preexec_fn=ff._die_with_parent if ff._PRCTL is not None else None)
+                            preexec_fn=ff.DIE_WITH_PARENT)
     try:
         _, stderr = proc.communicate(frames, timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -61,6 +61,8 @@ try:
     _PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
 except (OSError, AttributeError):  # pragma: no cover
     _PRCTL = None
+DIE_WITH_PARENT = _die_with_parent if _PRCTL is not None else None
+"""`preexec_fn` for an ffmpeg child process: it is killed when its parent dies (Linux; None elsewhere)."""
 
 
 def run(stream, *, path, timeout: float | None = None, capture_stdout: bool = False) -> bytes:
@@ -90,7 +92,7 @@ def run(stream, *, path, timeout: float | None = None, capture_stdout: bool = Fa
             stdout=subprocess.PIPE if capture_stdout else subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             timeout=timeout,
-            preexec_fn=_die_with_parent if _PRCTL is not None else None,
+            preexec_fn=DIE_WITH_PARENT,
         )
     except subprocess.TimeoutExpired:
         raise MediaError(path, f"ffmpeg timed out after {timeout:g} s") from None
