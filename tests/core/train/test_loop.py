@@ -22,13 +22,12 @@ EXACT = ["dropout=false", "optim.schedule=constant", "optim.warmup_steps=0", "op
 
 
 @pytest.mark.slow
-def test_tiny_model_overfits_8_examples_in_under_a_minute(tiny_data, tmp_path):
+def test_tiny_model_overfits_8_examples(tiny_data, tmp_path):
+    """100 steps make the loss fall at least 5x (its speed is benchmarks/bench_train.py's, not a unit test's)."""
     cfg = resolve("tiny", tiny_overrides(tiny_data, tmp_path / "run"))
-    t0 = time.perf_counter()
     result = train(cfg, resume="never")
-    seconds = time.perf_counter() - t0
     losses = [row["loss"] for row in metrics(tmp_path / "run")]
-    assert seconds < 60 and result.steps == 100
+    assert result.steps == 100
     assert losses[0] / min(losses[-5:]) >= 5, losses
     ckpt = tmp_path / "run" / "checkpoints" / "step_00000100"
     reference = torch.load(ckpt / "timechat.pth", weights_only=True)
