@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from timechat_core.errors import InputError
+from timechat_core.fileio import check_time
 
 TIMECHAT_TEXT, TEXT = "generated_cap", "text"
 _LIST_START = re.compile(r"\s*\[\s*(?:\{|$)")  # a JSON list of objects, on one line or pretty-printed
@@ -80,7 +81,8 @@ def answers(data: Any, path: str | os.PathLike, task: str) -> list[Answer] | Non
     """The answers of a prediction file's content, or None when it holds no answers (a structured file).
 
     Raises:
-        InputError: An answer without the id the task needs, or with a duration that is not a number.
+        InputError: An answer without the id the task needs, or with a duration that is not a
+            non-negative number.
     """
     text_key = _text_key(data)
     if text_key is None:
@@ -92,7 +94,9 @@ def answers(data: Any, path: str | os.PathLike, task: str) -> list[Answer] | Non
         key = next((str(row[k]) for k in keys if row.get(k) is not None), None)
         if key is None:
             raise InputError(f"{where} has no id (one of {', '.join(keys)})")
-        found.append(Answer(key, str(row[text_key]), _duration(row.get("duration"), where), where))
+        duration = row.get("duration")
+        duration = None if duration is None else check_time(duration, f"{where}: duration")
+        found.append(Answer(key, str(row[text_key]), duration, where))
     return found
 
 
@@ -116,15 +120,6 @@ def _rows(data: Any) -> bool:
 
 def _qid_rows(data: Any) -> bool:
     return (isinstance(data, dict) and "qid" in data) or (_rows(data) and all("qid" in r for r in data))
-
-
-def _duration(value: Any, where: str) -> float | None:
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{where}: duration {value!r} is not a number") from None
 
 
 def parse_input(lines: Iterable[str], name: str) -> Iterator[tuple[dict, str]]:
