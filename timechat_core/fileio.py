@@ -90,12 +90,13 @@ def read_text(path: str | os.PathLike) -> str:
         raise InputError(f"{path}: cannot read: {getattr(e, 'strerror', None) or e}") from None
 
 
-def check_time(value: Any, where: str) -> float:
-    """A finite, non-negative number of seconds, or an InputError saying where it came from."""
+def check_time(value: Any, where: str, *, signed: bool = False) -> float:
+    """A finite, non-negative number of seconds (any finite number when `signed`), or an InputError saying
+    where it came from."""
     try:
         x = float(value)
     except (TypeError, ValueError):
         raise InputError(f"{where}: time {value!r} is not a number") from None
-    if not math.isfinite(x) or x < 0:
-        raise InputError(f"{where}: time {value!r} is negative or not finite")
+    if not math.isfinite(x) or (x < 0 and not signed):
+        raise InputError(f"{where}: time {value!r} is {'not finite' if signed else 'negative or not finite'}")
     return x

@@ -28,7 +28,14 @@ Quirks of the reference that are kept on purpose (each changes numbers):
   string order of the prediction indices ("0", "1", "10", "2", ...), which the reference then
   multiplies with the IoU matrix in numeric order: for videos with more than 10 predictions the
   METEOR and IoU columns are misaligned. Kept, because the published numbers include it.
-- Videos without predictions count as zeros; predictions for videos not in the GT are ignored.
+- Videos without predictions count as zeros; predictions for videos not in the GT are ignored
+  (counted as "outside_gt" in the "warnings" block, `windows.py`).
+- Predicted segments are used as written: one starting before 0 or ending past the video keeps its
+  IoU, a reversed one is swapped by the IoU formula (all counted in "warnings"). Times given as text,
+  which the reference's own formatter writes for "start time X, end time Y" answers, stay text: its
+  IoU orders them with min()/max() of the strings ("12.0" < "5.0"), so `vid2seq_iou` gets the strings
+  too ("text_times" in "warnings"). `strict=True` (the default here; `timechat eval --strict`) refuses
+  negative times instead.
 - Paragraph scores zip the predicted paragraphs (videos *with* predictions only) against the GT
   paragraphs of *all* videos in order, so one missing video misaligns every later pair.
 - `SODA_c_<split>` (train=1, val=2, test=3) is the real value; the other SODA_c_1/SODA_c_2 keys
@@ -52,7 +59,6 @@ Typical use::
 
 from __future__ import annotations
 
-import logging
 import os
 import random
 import re
@@ -65,9 +71,8 @@ import numpy as np
 from timechat_core.errors import InputError
 from timechat_core.eval.captions import MeteorProcess, cider_d, default_heap, meteor_score_line, tokenize
 from timechat_core.eval.iou import vid2seq_iou
+from timechat_core.eval.windows import Warnings, read_time
 from timechat_core.fileio import check_time, read_json
-
-log = logging.getLogger(__name__)
 
 THRESHOLDS = (0.3, 0.5, 0.7, 0.9)
 SPLITS = {"train": 1, "val": 2, "test": 3}
@@ -85,7 +90,9 @@ class DvcVideo:
     image_id: str
     gt_segments: list[tuple[float, float]]
     gt_captions: list[str]
-    pred_segments: list[tuple[float, float]] = field(default_factory=list)
+    duration: float | None = None  # the row's "duration", when it has one
+    # numbers, or both ends as text (the reference then compares them as text)
+    pred_segments: list[tuple[float, float] | tuple[str, str]] = field(default_factory=list)
     pred_captions: list[str] = field(default_factory=list)
     # per threshold: [(item id, reference, prediction, is_filler)] in the reference's scoring order
     items: dict[float, list[tuple[int, str, str, bool]]] = field(default_factory=dict)
@@ -111,20 +118,22 @@ def load_dvc_gt(path: str | os.PathLike) -> list[dict]:
     return rows
 
 
-def load_dvc_predictions(path: str | os.PathLike) -> dict[str, list[dict]]:
+def load_dvc_predictions(path: str | os.PathLike, *, strict: bool = True) -> dict[str, list[dict]]:
     """Read formatted predictions `{video: [{"timestamp": [s, e], "caption": str}, ...]}`.
 
     A densevid_eval submission (`{"results": {video: [{"timestamp", "sentence"}]}}`) is also read.
+    Times given as two strings stay strings (see the module docstring).
 
     Raises:
-        InputError: Unreadable JSON, bad times (negative, NaN) or missing fields; names the file.
+        InputError: Unreadable JSON, bad times (NaN, not numbers; negative when `strict`) or missing
+            fields; names the file.
     """
     data = read_json(path)
     if isinstance(data, dict) and isinstance(data.get("results"), dict) and "version" in data:
         data = {vid: [{**ev, "caption": ev.get("caption", ev.get("sentence"))} if isinstance(ev, dict) else ev
                       for ev in events] if isinstance(events, list) else events
                 for vid, events in data["results"].items()}
-    return _clean_predictions(data, str(path))
+    return _clean_predictions(data, str(path), strict)
 
 
 def _raise(issues: list[str]) -> None:
@@ -137,6 +146,14 @@ def _segment(value: Any, where: str) -> tuple[float, float]:
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise InputError(f"{where}: expected [start, end], got {value!r}")
     return check_time(value[0], where), check_time(value[1], where)
+
+
+def _pred_segment(value: Any, where: str, strict: bool) -> list:
+    """A predicted [start, end]: any finite numbers (non-negative when `strict`); two strings stay strings."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise InputError(f"{where}: expected [start, end], got {value!r}")
+    times = [read_time(t, where, strict=strict) for t in value]
+    return list(value) if all(isinstance(t, str) for t in value) else times
 
 
 def _gt_captions(row: dict, dataset: str) -> list[str] | None:
@@ -175,18 +192,23 @@ def gt_videos(rows: list, dataset: str, where: str) -> list[DvcVideo]:
         except InputError as e:
             issues.append(str(e))
             continue
+        try:
+            duration = None if row.get("duration") is None else check_time(row["duration"], f"{at} duration")
+        except InputError as e:
+            issues.append(str(e))
+            continue
         caps = _gt_captions(row, dataset)
         if caps is None:
             issues.append(f"{at}: no caption text ('pure_cap' for YouCook2, 'caption' for ActivityNet)")
         elif len(caps) != len(segments):
             issues.append(f"{at}: {len(caps)} captions for {len(segments)} segments")
         else:
-            videos.append(DvcVideo(key, str(row["image_id"]), segments, caps))
+            videos.append(DvcVideo(key, str(row["image_id"]), segments, caps, duration))
     _raise(issues)
     return videos
 
 
-def _clean_predictions(data: Any, where: str) -> dict[str, list[dict]]:
+def _clean_predictions(data: Any, where: str, strict: bool) -> dict[str, list[dict]]:
     if not isinstance(data, dict):
         raise InputError(f"{where}: expected an object mapping video id to a list of events")
     issues: list[str] = []
@@ -202,7 +224,7 @@ def _clean_predictions(data: Any, where: str) -> dict[str, list[dict]]:
                 issues.append(f"{at}: needs a 'timestamp' and a string 'caption'")
                 continue
             try:
-                clean.append({"timestamp": list(_segment(ev.get("timestamp"), at)), "caption": ev["caption"]})
+                clean.append({"timestamp": _pred_segment(ev.get("timestamp"), at, strict), "caption": ev["caption"]})
             except InputError as e:
                 issues.append(str(e))
         out[str(vid)] = clean
@@ -312,6 +334,7 @@ def evaluate_dvc(
     protocol: str = "per-video",
     seed: int = 0,
     meteor: MeteorProcess | None = None,
+    strict: bool = True,
 ) -> tuple[dict, list[dict]]:
     """Score dense captions as TimeChat's `eval_dvc.py` does (see the module docstring for quirks).
 
@@ -329,12 +352,14 @@ def evaluate_dvc(
             scores; see the module docstring).
         meteor: An open `MeteorProcess` to reuse across calls (its start-up, loading the
             paraphrase table, takes several seconds); by default one is started and stopped here.
+        strict: refuse negative predicted times instead of scoring them as given.
 
     Returns:
         (metrics, rows): metrics holds `Para_CIDER`, `Para_METEOR`, the means over GT videos of the
         per-video values (`CIDER`, `METEOR`, `Precision@t`, `Recall@t`, `Precision_Mean`,
         `Recall_Mean`, `F1_Score`, `SODA_c_<split>`, `n_preds`, -1 placeholders for the other
-        SODA_c keys) and `n_videos`; rows holds one dict per GT video (`video` plus those keys).
+        SODA_c keys) and `n_videos`, then "warnings" when anything was counted; rows holds one dict
+        per GT video (`video` plus those keys).
 
     Raises:
         InputError: Bad arguments, or malformed predictions or ground truth (all listed at once).
@@ -349,7 +374,7 @@ def evaluate_dvc(
     if not isinstance(ground_truth, list) or not ground_truth:
         raise InputError("ground truth: expected a non-empty list of annotation rows")
     videos = gt_videos(ground_truth, dataset, "ground truth")
-    predictions = _clean_predictions(predictions, "predictions")
+    predictions = _clean_predictions(predictions, "predictions", strict)
     # Started before the Python-side work so the jar loads its paraphrase table meanwhile.
     own = meteor is None
     meteor = MeteorProcess(default_heap()) if own else meteor
@@ -362,10 +387,6 @@ def evaluate_dvc(
 
 def _attach_predictions(videos: list[DvcVideo], predictions: dict[str, list[dict]]) -> list[tuple[str, str]]:
     """Fill in each video's predictions; return the (predicted, GT) paragraph pairs to score."""
-    known = {v.key for v in videos} | {v.image_id for v in videos}
-    unknown = [vid for vid in predictions if vid not in known]
-    if unknown:
-        log.warning("ignoring predictions for %d videos not in the ground truth (e.g. %s)", len(unknown), unknown[0])
     pred_paras: list[str] = []
     for v in videos:
         # The reference looks up the bare key; a full image_id (with folders) is accepted too.
@@ -379,6 +400,19 @@ def _attach_predictions(videos: list[DvcVideo], predictions: dict[str, list[dict
     pairs = [(_parse_sent(p), _parse_sent(" ".join(v.gt_captions))) for p, v in zip(pred_paras, videos)]
     # The reference keys paragraphs by str(index) and scores them in sorted-key order.
     return [pairs[i] for i in _sorted_keys(len(pairs))]
+
+
+def _warnings(videos: list[DvcVideo], predictions: dict[str, list[dict]]) -> Warnings:
+    """What `windows.py` counts: the attached windows, and the predicted videos the GT does not have."""
+    warnings = Warnings()
+    known = {v.key for v in videos} | {v.image_id for v in videos}
+    warnings.add("outside_gt", sum(vid not in known for vid in predictions))
+    for v in videos:
+        for start, end in v.pred_segments:
+            if isinstance(start, str):
+                warnings.add("text_times")
+            warnings.window(float(start), float(end), v.duration)
+    return warnings
 
 
 class _Requests:
@@ -402,6 +436,7 @@ class _Requests:
 def _evaluate(videos: list[DvcVideo], predictions: dict[str, list[dict]], split_id: int, protocol: str,
               seed: int, meteor: MeteorProcess) -> tuple[dict, list[dict]]:
     paragraphs = _attach_predictions(videos, predictions)
+    warnings = _warnings(videos, predictions)
     rng = random.Random(seed)
     ious: list[np.ndarray] = []
     for v in videos:
@@ -482,4 +517,4 @@ def _evaluate(videos: list[DvcVideo], predictions: dict[str, list[dict]], split_
         metrics["CIDER"] = float(np.mean(corpus_cider))
         metrics["METEOR"] = float(np.mean([aggregate(("corpus", t)) for t in THRESHOLDS]))
     metrics["n_videos"] = len(rows)
-    return metrics, rows
+    return warnings.attach(metrics), rows

@@ -23,13 +23,20 @@ Reference semantics kept (`docs/metrics.md` §2 and §6):
   get_ap's sklearn `precision_recall_curve` is reimplemented here with identical output (see
   `_precision_recall_curves` for why).
 
-Where the reference crashes or yields NaN, this module does not (a documented choice, not parity):
+Predicted windows are scored as written, like the reference does: one starting before 0 or ending
+past the video keeps its IoU, and where the union is 0 (a reversed window mirroring a GT window, or two
+equal instants) the reference's 0/0 = NaN is kept, which its mAP matcher takes for a match and its R1
+argmax picks first. Such windows (among the first 10 of a row, the ones read) and, with
+`match_qids="intersection"`, the submission rows outside the ground truth are counted in a final
+"warnings" block (`windows.py`). `strict=True` (the default here; `timechat eval --strict`) refuses
+negative predicted times instead.
+
+Where the reference crashes, this module does not (a documented choice, not parity):
 - an empty `pred_relevant_windows` list is an R1 miss and AP 0 for every threshold (the reference
   raises IndexError in R1; its mAP code would silently leave the query out of the mean);
 - an empty `pred_saliency_scores` list is a HIT@1 miss and scored as all zeros for HL-mAP;
 - a length bucket with no query reports NaN values (the reference raises TypeError);
-- an IoU whose union is 0 is 0 (the reference gets NaN, which its matcher counts as a match);
-- duplicate qids, non-finite numbers, negative times, and clip ids outside the video are InputErrors.
+- duplicate qids, non-finite numbers, negative GT times, and clip ids outside the video are InputErrors.
 
 Per-query rows (second return value), one per scored qid in submission order, fractions in [0, 1]:
 MR adds `num_pred_windows`, `mr_ap` (mean AP over the 10 thresholds, "full" bucket), `r1_iou` (the
@@ -49,6 +56,7 @@ import numpy as np
 
 from timechat_core.errors import InputError
 from timechat_core.eval.iou import iou_matrix
+from timechat_core.eval.windows import Warnings, read_time
 from timechat_core.fileio import check_time, read_json_or_jsonl, read_jsonl_located
 
 CLIP_SECONDS = 2  # QVHighlights saliency is annotated per 2-second clip
@@ -81,13 +89,14 @@ class _GroundTruth:
     qid: Any
     windows: tuple[tuple[float, float], ...] | None
     clip_scores: np.ndarray | None  # (int(duration / 2), 3) rater scores 0-4
+    duration: float | None
 
 
 # ----------------------------------------------------------------------------- public API
 
 
 def evaluate_qvhighlights(
-    submission: list[dict], ground_truth: list[dict], *, match_qids: str = "equal"
+    submission: list[dict], ground_truth: list[dict], *, match_qids: str = "equal", strict: bool = True
 ) -> tuple[dict, list[dict]]:
     """Score a moment_detr-format submission against QVHighlights ground truth.
 
@@ -97,26 +106,35 @@ def evaluate_qvhighlights(
         ground_truth: rows `{qid, duration, relevant_windows, relevant_clip_ids, saliency_scores}`.
         match_qids: "equal" (moment_detr: both qid sets must be identical) or "intersection"
             (TimeChat eval_vhd: only qids present in both are scored).
+        strict: refuse negative predicted times instead of scoring them as given.
 
     Returns:
         `(metrics, rows)`: metrics exactly like the reference JSON ("brief" first, then the other
-        keys sorted) and one row per scored query (see the module docstring).
+        keys sorted), then "warnings" when anything was counted; and one row per scored query (see
+        the module docstring).
 
     Raises:
         InputError: malformed rows, duplicate qids, mismatched qid sets, or nothing to score.
     """
     if match_qids not in MATCH_MODES:
         raise InputError(f"match_qids must be one of {MATCH_MODES}, got {match_qids!r}")
-    preds = [_parse_prediction(row, f"submission[{i}]") for i, row in enumerate(submission)]
+    preds = [_parse_prediction(row, f"submission[{i}]", strict) for i, row in enumerate(submission)]
     gts = [_parse_ground_truth(row, f"ground_truth[{i}]") for i, row in enumerate(ground_truth)]
     _reject_duplicates(preds, "submission")
     _reject_duplicates(gts, "ground truth")
+    warnings = Warnings()
+    n_preds = len(preds)
     preds, gts = _match(preds, gts, match_qids)
+    warnings.add("outside_gt", n_preds - len(preds))  # only "intersection" drops rows
     run_mr, run_hl = preds[0].windows is not None, preds[0].saliency is not None
     if not (run_mr or run_hl):
         raise InputError("submission has neither pred_relevant_windows nor pred_saliency_scores")
     gt_by_qid = {g.qid: g for g in gts}
     _check_task_inputs(preds, gt_by_qid, run_mr, run_hl)
+    if run_mr:
+        for p in preds:
+            for w in p.windows[:MAX_PRED_WINDOWS]:
+                warnings.window(w[0], w[1], gt_by_qid[p.qid].duration)
     rows = [{"qid": p.qid} for p in preds]
     scores: dict[str, dict] = {}
     brief: dict[str, float] = {}
@@ -130,7 +148,7 @@ def evaluate_qvhighlights(
         for level, values in hl.items():
             brief[f"{level}-mAP"] = values["HL-mAP"]
             brief[f"{level}-Hit1"] = values["HL-Hit1"]
-    return {"brief": brief, **dict(sorted(scores.items()))}, rows
+    return warnings.attach({"brief": brief, **dict(sorted(scores.items()))}), rows
 
 
 def load_qvhighlights_gt(path: str | os.PathLike) -> list[dict]:
@@ -145,8 +163,13 @@ def load_qvhighlights_gt(path: str | os.PathLike) -> list[dict]:
     return [row for _, row in located]
 
 
-def load_submission(path: str | os.PathLike) -> list[dict]:
+def load_submission(path: str | os.PathLike, *, strict: bool = True, windows: bool = True) -> list[dict]:
     """Read a moment_detr submission JSONL or TimeChat's VHD prediction file (one JSON list).
+
+    Args:
+        path: the file.
+        strict: refuse negative predicted times.
+        windows: False to drop `pred_relevant_windows` unread (highlight detection never reads them).
 
     Raises:
         InputError: unreadable file, invalid JSON, or a malformed row (named by file:line for
@@ -162,20 +185,24 @@ def load_submission(path: str | os.PathLike) -> list[dict]:
         if not isinstance(rows, list):
             raise InputError(f"{path}: expected a JSON list of prediction rows")
         locations = [f"{path}: item {i}" for i in range(len(rows))]
+    if not windows:
+        rows = [{k: v for k, v in row.items() if k != "pred_relevant_windows"} if isinstance(row, dict) else row
+                for row in rows]
     for row, where in zip(rows, locations):
-        _parse_prediction(row, where)
+        _parse_prediction(row, where, strict)
     return rows
 
 
 # ----------------------------------------------------------------------------- input checks
 
 
-def _parse_prediction(row: Any, where: str) -> _Prediction:
+def _parse_prediction(row: Any, where: str, strict: bool) -> _Prediction:
     qid = _qid(row, where)
     where = f"{where} (qid {qid!r})"
     windows = saliency = None
     if "pred_relevant_windows" in row:
-        windows = _windows(row["pred_relevant_windows"], f"{where}: pred_relevant_windows", scored=True)
+        windows = _windows(row["pred_relevant_windows"], f"{where}: pred_relevant_windows", scored=True,
+                           strict=strict)
     if "pred_saliency_scores" in row:
         saliency = _scores(row["pred_saliency_scores"], f"{where}: pred_saliency_scores")
     return _Prediction(qid, windows, saliency)
@@ -184,12 +211,14 @@ def _parse_prediction(row: Any, where: str) -> _Prediction:
 def _parse_ground_truth(row: Any, where: str) -> _GroundTruth:
     qid = _qid(row, where)
     where = f"{where} (qid {qid!r})"
-    windows = clip_scores = None
+    windows = clip_scores = duration = None
     if "relevant_windows" in row:
-        windows = _windows(row["relevant_windows"], f"{where}: relevant_windows", scored=False)
+        windows = _windows(row["relevant_windows"], f"{where}: relevant_windows", scored=False, strict=True)
     if "relevant_clip_ids" in row or "saliency_scores" in row:
         clip_scores = clip_matrix(row, where)
-    return _GroundTruth(qid, windows, clip_scores)
+    if row.get("duration") is not None:
+        duration = check_time(row["duration"], f"{where}: duration")
+    return _GroundTruth(qid, windows, clip_scores, duration)
 
 
 def _qid(row: Any, where: str) -> Any:
@@ -225,15 +254,15 @@ def _scores(value: Any, where: str) -> np.ndarray:
     return np.array([_number(s, f"{where}[{j}]") for j, s in enumerate(raw)], dtype=float)
 
 
-def _windows(value: Any, where: str, *, scored: bool) -> tuple[tuple[float, ...], ...]:
-    return tuple(_window(w, f"{where}[{j}]", scored=scored) for j, w in enumerate(_list(value, where)))
+def _windows(value: Any, where: str, *, scored: bool, strict: bool) -> tuple[tuple[float, ...], ...]:
+    return tuple(_window(w, f"{where}[{j}]", scored=scored, strict=strict) for j, w in enumerate(_list(value, where)))
 
 
-def _window(value: Any, where: str, *, scored: bool) -> tuple[float, ...]:
+def _window(value: Any, where: str, *, scored: bool, strict: bool) -> tuple[float, ...]:
     """[start, end] (GT) or [start, end, score] (prediction) with checked times."""
     if not isinstance(value, (list, tuple)) or len(value) < 2 + scored:
         raise InputError(f"{where}: expected [start, end{', score' if scored else ''}], got {value!r}")
-    times = (check_time(value[0], where), check_time(value[1], where))
+    times = (read_time(value[0], where, strict=strict), read_time(value[1], where, strict=strict))
     return times + (_number(value[2], f"{where} score"),) if scored else times
 
 
@@ -349,7 +378,8 @@ def _detection_ap(gt: np.ndarray, windows: tuple) -> np.ndarray:
     if not windows:
         return np.zeros(len(IOU_THRESHOLDS))
     ranked = sorted(windows, key=lambda w: -w[2])  # stable: ties keep list order
-    ious = iou_matrix(np.array([w[:2] for w in ranked]), gt)
+    # NaN where the union is empty, as in the reference: `NaN < threshold` is false, so it matches.
+    ious = iou_matrix(np.array([w[:2] for w in ranked]), gt, empty=np.nan)
     tp = np.zeros((len(IOU_THRESHOLDS), len(ranked)))
     locked = [set() for _ in IOU_THRESHOLDS]  # GT indices already matched, per threshold
     for p, row in enumerate(ious):
@@ -385,7 +415,7 @@ def _r1_iou(windows: tuple, gt: np.ndarray) -> float:
     if not windows:
         return 0.0
     first = np.array([windows[0][:2]])
-    best = gt[int(np.argmax(iou_matrix(first, gt)[0]))]
+    best = gt[int(np.argmax(iou_matrix(first, gt, empty=np.nan)[0]))]  # argmax picks the first NaN
     (st, ed), (gst, ged) = first[0], best
     inter = max(0.0, min(ed, ged) - max(st, gst))
     span = max(ed, ged) - min(st, gst)

@@ -8,12 +8,15 @@ exactly, including the bugs (see `docs/metrics.md` §8.2-8.4):
 - TVG: the prompt removal is a no-op, only the first window is kept, pairs are swapped when
   end <= start, nothing is clipped, and the hh:mm:ss fallback can never produce a window.
 - DVC: `a - b` pairs over the whole paragraph with lower-cased captions, then `start time:` blocks,
-  then at most ONE event from the per-line fallback (±20 s around a single number).
+  then `start time X, end time Y` (where the reference stops in a leftover `pdb.set_trace()`; run on,
+  it keeps the times as the matched strings, and its evaluator compares them as text), then at most
+  ONE event from the per-line fallback (±20 s around a single number).
 - VHD: every "th" is deleted first, the hh:mm:ss branch never fires, class-2 times must be > 10,
   and a single highlight time counts as a failure although it still scores a clip.
 
-Where the reference would crash or stop in `pdb.set_trace()`, these functions return status
-"error" with the reason instead. The regexes keep the reference's Unicode `\\d`/`\\b` semantics.
+Where the reference would crash, these functions return status "error" with the reason instead; where
+it stops in `pdb.set_trace()`, they return what it returns when execution continues. The regexes keep
+the reference's Unicode `\\d`/`\\b` semantics.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ _TC_END_TIME = re.compile(r"(?:end(?:ing)? time: (\d+\.*\d*)(?:s| seconds)?)", r
 # DVC step (b) captions: "description: ...", else the text after a "*" bullet.
 _TC_DESCRIPTION = re.compile(r"description: (.*)")
 _TC_STAR_ITEM = re.compile(r"\*\s*(.*)")
-# DVC step (c): the format whose branch ends in pdb.set_trace().
+# DVC step (c): the format whose branch stops in pdb.set_trace() (and then keeps the times as strings).
 _TC_PDB_FORMAT = re.compile(r"start time (\d+\.*\d*), end time (\d+\.*\d*)")
 # DVC per-line fallback: a loose "m:ss" ("1:09", also "1.5:09", which int() then rejects).
 # Atomic and anchored to the start of a digit run for speed only, as `_TC_PAIR`.
@@ -135,8 +138,9 @@ def _pair_texts(text: str) -> list[str]:
     return [m.group(0) for m in _TC_PAIR.finditer(text)]
 
 
-def _dvc_paragraph(text: str) -> tuple[list[list[float]], list[str]]:
-    """`format_dvc.extract_time_from_para`: steps (a), (b), (c) on the lower-cased paragraph."""
+def _dvc_paragraph(text: str) -> tuple[list[list[float]] | list[list[str]], list[str]]:
+    """`format_dvc.extract_time_from_para`: steps (a), (b), (c) on the lower-cased paragraph; step (c)'s
+    times are the matched strings, as the reference keeps them."""
     paragraph = text.lower()
     timestamps: list[list[float]] = []
     captions: list[str] = []
@@ -154,10 +158,15 @@ def _dvc_paragraph(text: str) -> tuple[list[list[float]], list[str]]:
         if starts and ends:
             timestamps = [[float(a), float(b)] for a, b in zip(starts, ends)]
             captions = _TC_DESCRIPTION.findall(paragraph) or _TC_STAR_ITEM.findall(paragraph)
-    if not timestamps and _TC_PDB_FORMAT.search(paragraph):
-        raise ReferenceFailure(
-            "the reference DVC parser would stop in pdb.set_trace() on 'start time X, end time Y' (step c)"
-        )
+    if not timestamps:
+        pdb_pairs = _TC_PDB_FORMAT.findall(paragraph)
+        if pdb_pairs:
+            # The reference stops in pdb.set_trace() here. Run on, it keeps the string pairs, and its
+            # captions are what is left once every "start time X, end time Y" is cut out.
+            timestamps = [[a, b] for a, b in pdb_pairs]
+            for a, b in pdb_pairs:
+                paragraph = paragraph.replace(f"start time {a}, end time {b}", "\n")
+            captions = paragraph.split("\n")
     # The length test runs on the raw piece, before stripping.
     captions = [c.strip().strip(", ").rstrip() for c in captions if len(c) > 5]
     n = min(len(timestamps), len(captions))
@@ -196,18 +205,19 @@ def dvc_events(text: str) -> tuple[list[list[float]], list[str], str]:
         text: The generated answer.
 
     Returns:
-        `(timestamps, captions, path)`: parallel lists, and "type-1", "type-2" or "none". Pairs are
-        kept as written, so `b - a` gives a reversed event, as in the reference.
+        `(timestamps, captions, path)`: parallel lists, and "type-1", "type-1c" (the pdb step, whose
+        times are strings), "type-2" or "none". Pairs are kept as written, so `b - a` gives a
+        reversed event, as in the reference.
 
     Raises:
-        ReferenceFailure: Where the reference crashes (float("1..2")) or hangs (step c).
+        ReferenceFailure: Where the reference crashes (float("1..2")).
     """
     try:
         timestamps, captions = _dvc_paragraph(text)
     except ValueError as e:
         raise _crash(e, "DVC parser") from None
     if timestamps:
-        return timestamps, captions, "type-1"
+        return timestamps, captions, "type-1c" if isinstance(timestamps[0][0], str) else "type-1"
     if "\n" in text:
         lines = [c for c in text.split("\n") if len(c) > 7]
     else:
@@ -352,15 +362,30 @@ def tvg_result(text: str) -> dict:
 
 
 def dvc_result(text: str) -> dict:
-    """`dvc_events` as event dicts; type-1 captions are lower-cased like the reference's."""
-    timestamps, captions, _ = dvc_events(text)
+    """`dvc_events` as event dicts; type-1 captions are lower-cased like the reference's.
+
+    Events of the pdb step carry their times as the reference keeps them, strings, in "text_times"
+    (what `timechat eval` hands its evaluator, which compares them as text); "start"/"end" are
+    their values.
+    """
+    timestamps, captions, path = dvc_events(text)
     if not timestamps:
         why = "the reference found no 'a - b' pair with a caption, no start/end time and no line with a time"
         return make_dvc([], NO_TIME, why)
-    events = [{"start": s, "end": e, "caption": c} for (s, e), c in zip(timestamps, captions)]
+    try:
+        events = [{"start": float(s), "end": float(e), "caption": c} for (s, e), c in zip(timestamps, captions)]
+    except ValueError as e:  # a step-(c) "5..0": eval_dvc.py's float() fails on it
+        raise _crash(e, "DVC evaluator") from None
+    notes = []
+    if path == "type-1c":
+        for event, pair in zip(events, timestamps):
+            event["text_times"] = pair
+        notes.append("the reference stops in pdb.set_trace() on 'start time X, end time Y'; run on, it keeps "
+                     "the times as text, which its evaluator compares as text ('12.0' < '5.0')")
     # The reference keeps "b - a" as written; its evaluator then finds no overlap for the event.
-    reversed_note = "the reference keeps reversed event(s) as written (end < start)"
-    return make_dvc(events, OK, reversed_note if any(s > e for s, e in timestamps) else None)
+    if any(ev["start"] > ev["end"] for ev in events):
+        notes.append("the reference keeps reversed event(s) as written (end < start)")
+    return make_dvc(events, OK, "; ".join(notes) or None)
 
 
 def vhd_result(text: str, duration: float | None) -> dict:

@@ -172,10 +172,11 @@ def test_dvc_timechat_type2_float_text_round_trip_fails_like_the_reference():
     assert dvc_ref("At 0.00001 the man walks\nAt 30 the man sits down") == [[10.0, 50.0, "At 30 the man sits down"]]
 
 
-def test_dvc_timechat_pdb_branch_becomes_an_error_status():
+def test_dvc_timechat_pdb_branch_returns_what_the_reference_returns_run_on():
+    # Run on past pdb.set_trace(), the reference returns ([('1.0', '5.0')], ['a man cooks']): times as text.
     result = parse_dvc("start time 1.0, end time 5.0 a man cooks", parser="timechat")
-    assert result["events"] == [] and result["status"] == "error"
-    assert "pdb.set_trace" in result["reason"]
+    assert result["events"] == [{"start": 1.0, "end": 5.0, "caption": "a man cooks", "text_times": ["1.0", "5.0"]}]
+    assert result["status"] == "ok" and "pdb.set_trace" in result["reason"]
     assert spans(parse_dvc("start time 1.0, end time 5.0 a man cooks")) == [[1.0, 5.0]]
 
 
