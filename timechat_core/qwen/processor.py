@@ -17,7 +17,7 @@ already sized (`do_resize=False`, as the Qwen3-VL README asks, and `do_sample_fr
   computes Qwen2.5-VL's `second_per_grid_ts = 2 / (nframes / vlen * fps)` and Qwen3-VL's stamps.
 
 `tests/core/qwen/test_parity.py` checks every tensor against the real processor's output recorded
-outside the repository (tests/data/qwen_parity/README.md).
+outside the repository (tests/data/README.md, `qwen_parity/`).
 """
 
 from __future__ import annotations
