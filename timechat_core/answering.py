@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from timechat_core.prompts import PARSE_KIND
+from timechat_core.prompts import PARSE_KIND, TIMECHAT_TABLE
 
 
 @dataclass
@@ -49,6 +49,9 @@ class AnswerLoop:
         prefetch: background preparation threads (0: prepare inline).
         model_name: recorded in every result.
     """
+
+    prompt_table = TIMECHAT_TABLE
+    """The prompt table (`templates/infer/<name>.yaml`) the backend's prompts come from."""
 
     def __init__(self, *, batch_size: int = 1, prefetch: int = 2, model_name: str = ""):
         self.batch_size = max(1, batch_size)

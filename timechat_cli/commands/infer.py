@@ -113,7 +113,8 @@ def _run_single(engine, video, task, query, prompt, variant, dataset, fmt, plot)
     from timechat_core.prompts import build_prompt
     from timechat_core.infer.render import plot as draw, to_srt, to_vtt
 
-    build_prompt(task, query, variant=variant, dataset=dataset, custom=prompt)  # bad task/query: exit 2, not a failed item
+    # bad task/query/variant: exit 2, not a failed item
+    build_prompt(task, query, variant=variant, dataset=dataset, custom=prompt, table=engine.prompt_table)
     item = Item(0, video.name, str(video), video, task, query=query, prompt=prompt, variant=variant, dataset=dataset)
     rec = next(engine.run([item]))
     if rec["status"] != "ok":

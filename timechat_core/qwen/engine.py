@@ -36,6 +36,8 @@ class QwenEngine(AnswerLoop):
         model_digest: fingerprint of the folder's weights, recorded in every result.
     """
 
+    prompt_table = TABLE
+
     def __init__(self, model, processor, fam: Family, decoding, *, num_frames: int | None = None,
                  batch_size: int = 1, prefetch: int = 2, backend: str = "auto", model_name: str = "",
                  model_digest: str = ""):
@@ -47,7 +49,7 @@ class QwenEngine(AnswerLoop):
         self.num_frames = num_frames
         self.backend = backend
         self.model_digest = model_digest
-        self.defaults = prompt_table(TABLE)["defaults"].get(fam.model_type, {})
+        self.defaults = prompt_table(self.prompt_table)["defaults"].get(fam.model_type, {})
 
     # -- preparation (runs in worker threads) ---------------------------------------------------
     def video_settings(self, variant: dict) -> VideoSettings:
@@ -61,8 +63,8 @@ class QwenEngine(AnswerLoop):
         t0 = time.perf_counter()
         try:
             prompt = build_prompt(item.task, item.query, variant=item.variant or self.defaults.get(item.task),
-                                  dataset=item.dataset, custom=item.prompt, table=TABLE)
-            variant = {} if item.prompt is not None else prompt_variant(item.task, prompt.variant, TABLE)
+                                  dataset=item.dataset, custom=item.prompt, table=self.prompt_table)
+            variant = {} if item.prompt is not None else prompt_variant(item.task, prompt.variant, self.prompt_table)
             frames = load_video(item.path, self.video_settings(variant), self.family.patch_size, self.backend)
         except (TimechatError, ValueError, OSError) as e:
             return Prepared(item, error=str(e), decode_s=time.perf_counter() - t0)

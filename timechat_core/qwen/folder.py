@@ -73,7 +73,10 @@ def folder_family(model_dir: str | Path) -> Family | None:
 
 
 def load_qwen_model(model_dir: str | Path, fam: Family, dtype, device):
-    """The model in eval mode on `device` (safetensors weights only)."""
+    """The model in eval mode on `device` (safetensors weights only; no progress bar on the console)."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
     model = fam.model_class().from_pretrained(str(model_dir), dtype=dtype, use_safetensors=True,
                                               trust_remote_code=False)
     return model.to(device).eval()
