@@ -85,16 +85,17 @@ class FramesVideoProcessor(VideoProcessorMixin):
 
 
 def load_processor(model_dir: str | Path, fam: Family):
-    """The family's processor for a folder: its tokenizer, chat template, PIL image processor and
+    """The family's processor for a folder: its tokenizer, chat template, the PIL image processor all three
+    families map to (`Qwen2VLImageProcessorPil`; released folders name older image processor classes) and
     `FramesVideoProcessor` with the folder's video settings (patch, merge, mean, std)."""
-    from transformers import AutoImageProcessor, AutoTokenizer
+    from transformers import AutoTokenizer, Qwen2VLImageProcessorPil
 
     cls = _accepting_frames(fam.processor_class())
     config, _ = cls.get_processor_dict(str(model_dir))
     video = dict(config.get("image_processor") or {})
     video.update(config.get("video_processor") or {})
     video = _video_config(Path(model_dir), video)
-    return cls(image_processor=AutoImageProcessor.from_pretrained(str(model_dir), backend="pil"),
+    return cls(image_processor=Qwen2VLImageProcessorPil.from_pretrained(str(model_dir)),
                tokenizer=AutoTokenizer.from_pretrained(str(model_dir), padding_side="left"),
                video_processor=FramesVideoProcessor(**{k: v for k, v in video.items() if k in _VIDEO_KEYS}),
                chat_template=config.get("chat_template"))
