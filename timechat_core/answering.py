@@ -1,13 +1,14 @@
 """The answer loop every model backend shares: items in, one result record per item out, in order.
 
 A backend (TimeChat's `infer.engine.Engine`, the Qwen-VL `qwen.engine.QwenEngine`) subclasses
-`AnswerLoop` and defines three steps:
+`AnswerLoop` and defines two steps, and what its answers depend on:
 
 - `prepare(item) -> Prepared`: decode the frames and build the prompt (runs in worker threads while
   the model answers earlier items; decord and PyAV release the GIL);
 - `generate(batch) -> list[str]`: the answers of prepared items that share a `batch_key`;
-- `conditions() -> dict`: what an answer depends on besides its item (weights, decoding, frames),
-  recorded in every result; `timechat infer --manifest` resumes only answers made under equal ones.
+- `conditions() -> dict`: what an answer depends on besides its item, recorded in every result;
+  `timechat infer --manifest` resumes only answers made under equal ones. By default the backend's
+  `model_digest` (weights), `decoding` (settings with `to_dict()`) and `num_frames`.
 
 The loop batches `batch_size` prepared items per `generate` call, keeps `prefetch` decoding threads
 ahead of the model, records failed items (an unreadable video) without stopping, and writes the
@@ -65,7 +66,8 @@ class AnswerLoop:
         raise NotImplementedError
 
     def conditions(self) -> dict:
-        raise NotImplementedError
+        """What an answer depends on besides its item: recorded in every result."""
+        return {"model_digest": self.model_digest, "decoding": self.decoding.to_dict(), "num_frames": self.num_frames}
 
     def batch_key(self, prep: Prepared):
         """Prepared items answered in one `generate` call share this key (default: any may be batched)."""

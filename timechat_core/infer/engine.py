@@ -93,7 +93,3 @@ class Engine(AnswerLoop):
         embeds, mask = self.model.context_embeds(enc.segments, tokens)
         ids = generate_ids(self.model, embeds, mask, self.decoding)
         return [self.processor.decode_answer(row) for row in ids.tolist()]
-
-    def conditions(self) -> dict:
-        """What an answer depends on besides its item: recorded in every result."""
-        return {"model_digest": self.model_digest, "decoding": self.decoding.to_dict(), "num_frames": self.num_frames}

@@ -91,12 +91,8 @@ class QwenEngine(AnswerLoop):
         new = out[:, inputs["input_ids"].shape[1]:]
         return self.processor.batch_decode(new, skip_special_tokens=True, clean_up_tokenization_spaces=False)
 
-    def conditions(self) -> dict:
-        """What an answer depends on besides its item: recorded in every result."""
-        return {"model_digest": self.model_digest, "decoding": self.decoding.to_dict(), "num_frames": self.num_frames}
 
     def frames_record(self, frames) -> dict:
         """The frames and their times, plus the frame size the model saw and qwen-vl-utils' sample fps."""
         return {**super().frames_record(frames), "size": list(frames.frames.shape[1:3]),
                 "sample_fps": frames.sample_fps}
-
