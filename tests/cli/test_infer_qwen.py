@@ -119,3 +119,16 @@ def test_a_qwen_folder_refuses_asr_and_custom_code(setup, tmp_path):
     (tmp_path / "custom" / "config.json").write_text(json.dumps({**config, "auto_map": {"AutoModel": "m.M"}}))
     r = run_cli("infer", str(setup / "v0.mp4"), "--task", "dvc", "--model", str(tmp_path / "custom"))
     assert r.returncode == 2 and "custom code" in r.stderr and "config.json" in r.stderr
+
+
+def test_failed_items_are_recorded_and_the_rest_answered(setup):
+    bad = setup / "bad_qwen.jsonl"
+    bad.write_text("".join(json.dumps(row) + "\n" for row in (
+        {"video": "v3.mp4", "task": "dvc"}, {"video": "gone.mp4", "task": "dvc"}, {"video": "v0.mp4", "task": "dvc"})))
+    r = run_cli("infer", "--manifest", str(bad), "-o", "bad_qwen_pred.jsonl", "--model", str(setup / "qwen2_5_vl"),
+                "--num-frames", "40", "--max-new-tokens", "4", cwd=setup)
+    assert r.returncode == 1 and "gone.mp4" in r.stderr
+    rows = jsonl((setup / "bad_qwen_pred.jsonl").read_text())
+    assert [row["status"] for row in rows] == ["ok", "failed", "failed"]  # v3: 60 frames; v0 has 30 < 40
+    assert "gone.mp4: no such file" in rows[1]["error"]
+    assert "v0.mp4: nframes should be in [2, 30] (the video's frames), got 40" in rows[2]["error"]

@@ -168,15 +168,19 @@ def load_video(path: str | os.PathLike, settings: VideoSettings, patch_size: int
         backend: the decoder ("auto" is decord when installed, as qwen-vl-utils prefers it to torchvision).
 
     Raises:
-        MediaError: unreadable video; ValueError: a video too short for two frames, or settings out of range.
+        MediaError: unreadable video, a video too short for the frames asked, or settings out of range.
     """
+    from timechat_core.errors import MediaError
     from timechat_core.video.frames import decode_frames
 
     factor = patch_size * SPATIAL_MERGE_SIZE
-    decoded = decode_frames(path, lambda vlen, fps: frame_indices(vlen, smart_nframes(settings, vlen, fps)),
-                            None, backend)
-    nframes, height, width = decoded.frames.shape[:3]
-    size = frame_size(settings, nframes, height, width, factor)
+    try:
+        decoded = decode_frames(path, lambda vlen, fps: frame_indices(vlen, smart_nframes(settings, vlen, fps)),
+                                None, backend)
+        nframes, height, width = decoded.frames.shape[:3]
+        size = frame_size(settings, nframes, height, width, factor)
+    except ValueError as e:
+        raise MediaError(path, str(e)) from None
     return QwenFrames(frames=resize_frames(decoded.frames, size), indices=list(decoded.indices),
                       timestamps=[i / decoded.fps for i in decoded.indices], fps=decoded.fps, vlen=decoded.vlen,
                       sample_fps=nframes / max(decoded.vlen, 1e-6) * decoded.fps, backend=decoded.backend)

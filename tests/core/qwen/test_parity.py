@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import DATA
+from timechat_core.errors import MediaError
 from timechat_core.qwen.folder import FAMILIES
 from timechat_core.qwen.sampling import VideoSettings, load_video
 from timechat_core.video.frames import decord_available
@@ -41,7 +42,7 @@ def test_frames_equal_qwen_vl_utils(case):
     if not decord_available():
         pytest.skip("decord is not installed (x86_64 wheels only): qwen-vl-utils read these files with decord")
     if "error" in case:  # too few frames for nframes: qwen-vl-utils' own message
-        with pytest.raises(ValueError, match=r"nframes should be in \[2, 6\].*got 8"):
+        with pytest.raises(MediaError, match=r"r5_1s_112x64.mp4: nframes should be in \[2, 6\].*got 8"):
             frames_of(case)
         return
     got = frames_of(case)
