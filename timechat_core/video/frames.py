@@ -155,13 +155,12 @@ def decode_frames(
         try:
             return _read_decord(str(path), choose, size)
         except _DecordSizeBug:
-            shown = f"{size[1]}x{size[0]}"
+            what = "read frames at this size" if size is None else f"scale frames to {size[1]}x{size[0]}"
             if requested == "decord":
-                raise MediaError(
-                    path, f"decord cannot scale frames to {shown} (a decord bug at this size); use --backend pyav"
-                ) from None
-            _decord_bad_sizes.add(size)
-            log.warning("decord cannot scale frames to %s (a decord bug at this size): decoding with PyAV", shown)
+                raise MediaError(path, f"decord cannot {what} (a decord bug at this size); use --backend pyav") from None
+            if size is not None:  # at full size the bug follows the file, not the run
+                _decord_bad_sizes.add(size)
+            log.warning("decord cannot %s (a decord bug at this size): decoding with PyAV", what)
     probe_mod.check_readable_file(path)
     return _read_pyav(str(path), choose, size)
 

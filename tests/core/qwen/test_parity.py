@@ -104,3 +104,18 @@ def test_processor_inputs_equal_the_transformers_processor(call, processors):
         pairs = zip(case["indices"][::2], case["indices"][1::2])
         stamps = [f"<{(a + b) / 2 / case['fps']:.1f} seconds>" for a, b in pairs]
         assert re.findall(r"<[\d.]+ seconds>", proc.tokenizer.decode(got["input_ids"][0])) == stamps
+
+
+def test_a_size_decord_cannot_read_falls_back_to_pyav(tmp_path, caplog):
+    """decord 0.6 cannot read 48x32 frames at full size (dmlc/decord#336): `auto` reads them with PyAV, the
+    frames qwen-vl-utils' rules pick; `decord` says so."""
+    from timechat_core.errors import MediaError as Error
+    from timechat_core.video.testsrc import make_test_video
+
+    if not decord_available():
+        pytest.skip("decord is not installed")
+    clip = make_test_video(tmp_path / "small.mp4", width=48, height=32, fps=10, duration=2, audio=False)
+    got = load_video(clip, VideoSettings(nframes=4), 14, backend="auto")
+    assert got.backend == "pyav" and got.indices == [0, 6, 13, 19] and "decord cannot read frames" in caplog.text
+    with pytest.raises(MediaError, match="decord cannot read frames at this size"):
+        load_video(clip, VideoSettings(nframes=4), 14, backend="decord")
