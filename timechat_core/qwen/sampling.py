@@ -54,9 +54,6 @@ class VideoSettings:
               for k, v in (("min_pixels", min_tokens), ("max_pixels", max_tokens), ("total_pixels", total_tokens))}
         return cls(**px, **rest)
 
-    def to_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
-
 
 @dataclass(frozen=True)
 class QwenFrames:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-FAMILY_TYPES = {"qwen2_5_vl": "Qwen2.5-VL", "qwen3_vl": "Qwen3-VL"}
+TINY_TYPES = ("qwen2_5_vl", "qwen3_vl")
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|object_ref_start|>", "<|object_ref_end|>",
                   "<|box_start|>", "<|box_end|>", "<|quad_start|>", "<|quad_end|>", "<|vision_start|>",
                   "<|vision_end|>", "<|vision_pad|>", "<|image_pad|>", "<|video_pad|>"]
@@ -89,7 +89,7 @@ def tiny_config(model_type: str, tokenizer):
             vision_config=dict(depth=2, hidden_size=32, intermediate_size=64, num_heads=2, out_hidden_size=64,
                                patch_size=16, num_position_embeddings=64, deepstack_visual_indexes=[0]),
             tie_word_embeddings=True, **ids)
-    raise ValueError(f"no tiny config for model_type {model_type!r}; choose from {', '.join(FAMILY_TYPES)}")
+    raise ValueError(f"no tiny config for model_type {model_type!r}; choose from {', '.join(TINY_TYPES)}")
 
 
 def save_tiny_folder(model_type: str, out_dir: str | Path, seed: int = 0) -> Path:
