@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_dvc.py
 	$(PY) benchmarks/bench_windows.py
 	$(PY) benchmarks/bench_infer.py
+	$(PY) benchmarks/bench_qwen.py
 	$(PY) benchmarks/bench_train.py
 	$(PY) benchmarks/bench_build_timeit.py
 	$(PY) benchmarks/bench_synth.py

@@ -46,13 +46,13 @@ class Dtype(str, Enum):
 # Options of the commands that load a model folder (`infer`, `ui`).
 ModelOpt = Annotated[
     Path | None,
-    typer.Option(help="Model folder (from `timechat convert` or `timechat train`); default: the shipped demo model.",
-                 show_default=False),
+    typer.Option(help="Model folder: TimeChat (from `timechat convert` or `timechat train`) or a Qwen2.5-VL / Qwen3-VL "
+                      "transformers folder; default: the shipped demo model.", show_default=False),
 ]
 NumFramesOpt = Annotated[
     int | None,
-    typer.Option(min=1, help="Frames sampled uniformly per video (default: the model's num_frames, 96 for TimeChat-7B).",
-                 show_default=False),
+    typer.Option(min=1, help="Frames sampled uniformly per video (default: the model's num_frames, 96 for TimeChat-7B; "
+                              "Qwen-VL: qwen-vl-utils' nframes, default 2 a second).", show_default=False),
 ]
 MaxNewTokensOpt = Annotated[int, typer.Option(min=1, help="Longest answer, in tokens.")]
 DeviceOpt = Annotated[Device, typer.Option(help="auto: CUDA when available (cuda:LOCAL_RANK under torchrun).")]

@@ -95,3 +95,34 @@ def test_serves_answers_and_cleans_up(model_dir, tmp_path, stop):
     assert proc.returncode == 0, err
     assert "stopped; uploads removed" in err and out == ""
     assert list(tmp.glob("timechat-ui-uploads-*")) == []
+
+
+@pytest.fixture(scope="module")
+def qwen_dir(tmp_path_factory):
+    from timechat_core.qwen.tiny import save_tiny_folder
+
+    return save_tiny_folder("qwen3_vl", tmp_path_factory.mktemp("ui_qwen") / "model")
+
+
+def test_serves_a_qwen_folder(qwen_dir, tmp_path):
+    """`timechat ui --model` a Qwen3-VL folder: the page's live answer is its record, with its frames."""
+    from timechat_core.video.testsrc import make_test_video
+
+    data = tmp_path / "data"
+    make_test_video(data / "clip.mp4", width=96, height=64, fps=10, duration=3, audio=False)
+    proc = subprocess.Popen([sys.executable, "-m", "timechat_cli", "ui", "--model", str(qwen_dir), "--data", str(data),
+                             "--port", "0", "--num-frames", "4", "--max-new-tokens", "8"],
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        url = _wait_for_url(proc)
+        info = json.loads(urllib.request.urlopen(url + "/api/info", timeout=10).read())
+        assert info["model"] == str(qwen_dir) and info["num_frames"] == 4
+        rec = _post(url + "/api/infer", json.dumps({"video": "data/clip.mp4", "task": "grounding",
+                                                    "query": "a pattern"}).encode(), "application/json")
+        assert rec["status"] == "ok" and rec["frames"]["indices"] == [0, 10, 19, 29] and len(rec["frame_images"]) == 4
+        assert rec["prompt"].startswith("Please find the visual event described by the sentence 'a pattern'")
+        assert rec["frames"]["size"] == [320, 448] and rec["parse_status"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err

@@ -30,7 +30,9 @@ class Format(str, Enum):
     vtt = "vtt"
 
 
-HELP = r"""Answer time questions about videos with a TimeChat model: one JSON record per query (raw text, parsed windows / events / highlights, parse status, frames used, decoding settings, timings).
+HELP = r"""Answer time questions about videos with a TimeChat model, or a Qwen2.5-VL / Qwen3-VL transformers folder (TimeLens-8B, Time-R1, ...): one JSON record per query (raw text, parsed windows / events / highlights, parse status, frames used, decoding settings, timings).
+
+Qwen-VL folders get frames as qwen-vl-utils chooses them and their authors' prompts (templates/infer/qwen.yaml: --variant cookbook, timelens, time-r1, lmms-eval).
 
 Prompts are the reference's evaluation prompts (templates/infer/prompts.yaml; --variant picks another, --prompt gives your own). Decoding is greedy (deterministic) unless --sample, which uses the reference's top_p 0.8, top_k 50, temperature 1 and records the seed.
 
@@ -53,6 +55,8 @@ Examples, one per task:
   timechat infer video.mp4 --task ask --query "What happens after the door opens, and when?" --asr auto
 
   timechat infer --manifest test.caption_coco_format.json --video-root charades/ -o charades_pred.jsonl --batch-size 8
+
+  timechat infer video.mp4 --task grounding --query "a person turns on the light" --model Qwen3-VL-2B-Instruct/
 """
 
 
@@ -113,7 +117,8 @@ def _run_single(engine, video, task, query, prompt, variant, dataset, fmt, plot)
     from timechat_core.prompts import build_prompt
     from timechat_core.infer.render import plot as draw, to_srt, to_vtt
 
-    build_prompt(task, query, variant=variant, dataset=dataset, custom=prompt)  # bad task/query: exit 2, not a failed item
+    # bad task/query/variant: exit 2, not a failed item
+    build_prompt(task, query, variant=variant, dataset=dataset, custom=prompt, table=engine.prompt_table)
     item = Item(0, video.name, str(video), video, task, query=query, prompt=prompt, variant=variant, dataset=dataset)
     rec = next(engine.run([item]))
     if rec["status"] != "ok":

@@ -6,6 +6,8 @@ Each task has two parsers, picked with `parser=`:
   ("1.5 minutes", "20 s"), "from X to Y", "X - Y", "X–Y", "between X and Y", "starts at X and
   ends at Y", several windows, bullet and numbered lists; list numbering and counts are never
   taken for times, reversed ranges are swapped, and results are clipped to [0, duration].
+  Today's video LLMs' layouts are read first (`parsers_answers.py`): the last `<answer>` block of
+  R1-style answers, Qwen3-VL's `<3.2 seconds>` stamps, JSON lists of start/end objects.
 - "timechat" reproduces the reference heuristics exactly, bugs included (`parsers_timechat.py`),
   so that the reference numbers can be recomputed.
 
@@ -30,6 +32,7 @@ import re
 from dataclasses import dataclass
 
 from timechat_core.eval import parsers_timechat as tc
+from timechat_core.eval.parsers_answers import answer_part, json_spans, unbracket_stamps
 from timechat_core.eval.parsers_timechat import (
     ERROR,
     INCOMPLETE,
@@ -331,10 +334,39 @@ def _nothing_found(atoms: list[_Atom], points: list[_Atom]) -> tuple[str, str]:
 # --- robust: the three tasks --------------------------------------------------------------------
 
 
+def _json_pairs(text: str) -> list[tuple[_Range, str]]:
+    """(range, caption) of the spans of a JSON answer; a time given as a string is read as the text rules read it."""
+    pairs = []
+    for span in json_spans(text):
+        if span.end is None:  # a key such as "00:23.00 - 00:48.00"
+            key = _prepare(span.start)
+            found = _ranges(key, _atoms(key))[0]
+            pairs += [(found[0], span.caption)] if found else []
+            continue
+        lo, hi = _json_seconds(span.start), _json_seconds(span.end)
+        if lo is not None and hi is not None:
+            pairs.append((_Range(0, 0, min(lo, hi), max(lo, hi)), span.caption))
+    return pairs
+
+
+def _json_seconds(value) -> float | None:
+    if not isinstance(value, str):
+        return float(value)
+    atoms = _atoms(_prepare(value))
+    return _seconds(atoms[0], atoms[0]) if atoms else None
+
+
+def _answer_text(text: str) -> str:
+    """The part of an answer the rules read: the last `<answer>` block, stamps unbracketed."""
+    return unbracket_stamps(answer_part(text))
+
+
 def _tvg_robust(text: str, duration: float | None) -> dict:
+    text = _answer_text(text)
+    json_ranges = [r for r, _ in _json_pairs(text)]
     text = _prepare(text)
     atoms = _atoms(text)
-    ranges, loose = _ranges(text, atoms)
+    ranges, loose = (json_ranges, []) if json_ranges else _ranges(text, atoms)
     if not ranges:
         status, reason = _nothing_found(atoms, _points(text, loose))
         return make_tvg([], status, reason)
@@ -421,11 +453,16 @@ def _chapters(text: str, points: list[_Atom], duration: float | None) -> list[tu
 
 
 def _dvc_robust(text: str, duration: float | None) -> dict:
+    text = _answer_text(text)
+    json_pairs = _json_pairs(text)
     text = _prepare(text)
     atoms = _atoms(text)
     ranges, loose = _ranges(text, atoms)
     points = _points(text, loose)
-    pairs = list(zip(ranges, _captions(text, ranges))) if ranges else _chapters(text, points, duration)
+    if json_pairs:
+        pairs = json_pairs
+    else:
+        pairs = list(zip(ranges, _captions(text, ranges))) if ranges else _chapters(text, points, duration)
     if not pairs:
         status, reason = _nothing_found(atoms, points)
         return make_dvc([], status, reason)
@@ -491,7 +528,7 @@ def _vhd_pairs(text: str) -> list[tuple[float | tuple[float, float], float]]:
 
 
 def _vhd_robust(text: str, duration: float | None) -> dict:
-    text = _prepare(text)
+    text = _prepare(_answer_text(text))
     found = _vhd_pairs(text)
     highlights: list[list[float]] = []
     for where, score in found:

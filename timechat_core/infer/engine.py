@@ -1,41 +1,26 @@
-"""Batched, prefetching inference: frames -> prompt -> TimeChat -> text -> parsed result.
+"""TimeChat's steps of the answer loop (`timechat_core.answering`): frames -> prompt -> TimeChat -> text.
 
 Per batch, as the reference's batched Chat (`conversation_video_batch.py`): videos with the same
 frame count share one BERT tokenization of their timestamp strings (`padding="longest"`, so a
 video's tokens can depend on its batch-mates, as in the reference), prompts are left-padded, and
-generation runs once for the batch. Frames of the next items are decoded in background threads
-while the model runs (decord and PyAV release the GIL).
+generation runs once for the batch.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import torch
 
+from timechat_core.answering import AnswerLoop, Prepared
 from timechat_core.errors import TimechatError
 from timechat_core.infer.manifest import Item
-from timechat_core.prompts import PARSE_KIND, build_prompt, system_prompt
+from timechat_core.prompts import build_prompt, system_prompt
 
 
-@dataclass
-class Prepared:
-    """An item with its frames decoded and its prompt built (or the error that stopped it)."""
-
-    item: Item
-    frames: object | None = None
-    """`SampledFrames`."""
-    instruction: str | None = None
-    prompt: str | None = None
-    error: str | None = None
-    decode_s: float = 0.0
-
-
-class Engine:
-    """Answers items with a loaded model.
+class Engine(AnswerLoop):
+    """Answers items with a loaded TimeChat model (the loop itself: `timechat_core.answering`).
 
     Args:
         model, processor: from `load_model_folder` (or `load_reference`).
@@ -53,15 +38,13 @@ class Engine:
     def __init__(self, model, processor, decoding, *, num_frames: int = 96, batch_size: int = 1, prefetch: int = 2,
                  backend: str = "auto", transcripts: Callable[[Item], list | None] | None = None,
                  model_name: str = "", model_digest: str = ""):
+        super().__init__(batch_size=batch_size, prefetch=prefetch, model_name=model_name)
         self.model = model
         self.processor = processor
         self.decoding = decoding
         self.num_frames = num_frames
-        self.batch_size = max(1, batch_size)
-        self.prefetch = max(0, prefetch)
         self.backend = backend
         self.transcripts = transcripts
-        self.model_name = model_name
         self.model_digest = model_digest
         self.prompts = model.config.prompts
         self.system = system_prompt() if self.prompts.eval_system is None else self.prompts.eval_system
@@ -88,58 +71,10 @@ class Engine:
         return Prepared(item, frames, instruction, prompt,
                         decode_s=time.perf_counter() - t0)
 
-    def _prepared(self, items: list[Item]) -> Iterator[Prepared]:
-        if self.prefetch == 0:
-            yield from (self.prepare(it) for it in items)
-            return
-        lookahead = self.batch_size * 2 + self.prefetch
-        with ThreadPoolExecutor(self.prefetch, thread_name_prefix="timechat-decode") as pool:
-            futures: list[Future] = []
-            pending = iter(items)
-            for it in pending:
-                futures.append(pool.submit(self.prepare, it))
-                if len(futures) >= lookahead:
-                    break
-            while futures:
-                done = futures.pop(0).result()
-                nxt = next(pending, None)
-                if nxt is not None:
-                    futures.append(pool.submit(self.prepare, nxt))
-                yield done
-
     # -- the model ------------------------------------------------------------------------------
-    def run(self, items: Iterable[Item]) -> Iterator[dict]:
-        """One result record per item, in order."""
-        batch: list[Prepared] = []
-        for prep in self._prepared(list(items)):
-            if prep.error is not None:
-                yield from self._flush(batch)
-                batch = []
-                yield self.record(prep, None, 0.0, 0)
-                continue
-            batch.append(prep)
-            if len(batch) >= self.batch_size:
-                yield from self._flush(batch)
-                batch = []
-        yield from self._flush(batch)
-
-    def _flush(self, batch: list[Prepared]) -> Iterator[dict]:
-        if not batch:
-            return
-        # the reference tokenizes one batch's timestamps together only when the frame counts agree
-        groups: dict[int, list[int]] = {}
-        for i, p in enumerate(batch):
-            groups.setdefault(len(p.frames.indices), []).append(i)
-        texts: dict[int, str] = {}
-        elapsed = {}
-        for idx in groups.values():
-            t0 = time.perf_counter()
-            answers = self.generate([batch[i] for i in idx])
-            dt = time.perf_counter() - t0
-            for i, a in zip(idx, answers):
-                texts[i], elapsed[i] = a, (dt, len(idx))
-        for i, p in enumerate(batch):
-            yield self.record(p, texts[i], *elapsed[i])
+    def batch_key(self, prep: Prepared) -> int:
+        """The reference tokenizes one batch's timestamps together only when the frame counts agree."""
+        return len(prep.frames.indices)
 
     @torch.inference_mode()
     def generate(self, batch: list[Prepared]) -> list[str]:
@@ -158,35 +93,3 @@ class Engine:
         embeds, mask = self.model.context_embeds(enc.segments, tokens)
         ids = generate_ids(self.model, embeds, mask, self.decoding)
         return [self.processor.decode_answer(row) for row in ids.tolist()]
-
-    def conditions(self) -> dict:
-        """What an answer depends on besides its item: recorded in every result."""
-        return {"model_digest": self.model_digest, "decoding": self.decoding.to_dict(), "num_frames": self.num_frames}
-
-    # -- results ----------------------------------------------------------------------------------
-    def record(self, prep: Prepared, text: str | None, model_s: float, batch_n: int) -> dict:
-        from timechat_core.eval.parsers import parse_dvc, parse_tvg, parse_vhd
-
-        item, fr = prep.item, prep.frames
-        duration = item.duration
-        if fr is not None and fr.fps:
-            duration = duration if duration is not None else round(fr.vlen / fr.fps, 3)
-        rec = {"index": item.index, "id": item.id, **item.extra, "video": item.video, "task": item.task,
-               "query": item.query, "duration": duration, "status": "ok" if text is not None else "failed"}
-        if text is None:
-            rec.update(text="", error=prep.error)
-        else:
-            kind = PARSE_KIND[item.task]
-            parsed = None
-            if kind == "tvg":
-                parsed = parse_tvg(text, duration=duration)
-            elif kind == "dvc":
-                parsed = parse_dvc(text, duration=duration)
-            elif kind == "vhd":
-                parsed = parse_vhd(text, duration=duration)
-            rec.update(text=text, parsed=parsed, parse_status=None if parsed is None else parsed["status"],
-                       prompt=prep.instruction, frames={"indices": fr.indices, "timestamps": fr.timestamps,
-                                                        "fps": fr.fps, "vlen": fr.vlen, "backend": fr.backend})
-        rec.update(model=self.model_name, **self.conditions(),
-                   timings={"decode_s": round(prep.decode_s, 4), "batch_model_s": round(model_s, 4), "batch_size": batch_n})
-        return rec

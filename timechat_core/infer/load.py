@@ -1,4 +1,8 @@
-"""An inference engine from a model folder and the run's options: what `timechat infer` and `timechat ui` load."""
+"""An inference engine from a model folder and the run's options: what `timechat infer` and `timechat ui` load.
+
+A folder whose `config.json` has a Qwen2.5-VL / Qwen3-VL `model_type` is answered by `qwen.engine.QwenEngine`
+(transformers' classes, qwen-vl-utils' frames); any other folder is a TimeChat folder (`infer.engine.Engine`).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ class EngineOptions:
     """How a model folder is loaded and asked."""
 
     num_frames: int | None = None
-    """Frames per video (None: the model's `num_frames`)."""
+    """Frames per video (None: the model's `num_frames`; Qwen-VL: the prompt's frame settings or 2 per second)."""
     batch_size: int = 1
     prefetch: int = 2
     backend: str = "auto"
@@ -44,11 +48,15 @@ def load_engine(model_dir: str | Path, options: EngineOptions, *, single_video: 
     from timechat_core.infer.engine import Engine
     from timechat_core.model.folder import load_model_folder, weights_digest
     from timechat_core.model.generate import DecodingSettings
+    from timechat_core.qwen.folder import folder_family
 
     if options.threads:
         torch.set_num_threads(options.threads)
+    fam = folder_family(model_dir)
     device = resolve_device(options.device)
     dtype = resolve_dtype(options.dtype, device)
+    if fam is not None:
+        return _qwen_engine(model_dir, fam, options, device, dtype, say)
     transcripts = transcript_source(options.asr, single_video)
     overrides = {"num_frames": options.num_frames} if options.num_frames else {}
     model, processor = load_model_folder(model_dir, dtype=dtype, device=device, **overrides)
@@ -61,6 +69,29 @@ def load_engine(model_dir: str | Path, options: EngineOptions, *, single_video: 
     return Engine(model, processor, settings, num_frames=num_frames, batch_size=options.batch_size,
                   prefetch=options.prefetch, backend=options.backend, transcripts=transcripts,
                   model_name=str(model_dir), model_digest=weights_digest(model_dir))
+
+
+def _qwen_engine(model_dir, fam, options: EngineOptions, device, dtype, say):
+    """A `QwenEngine`: greedy (or sampled) with the folder's own repetition penalty, recorded with the answers."""
+    from timechat_core.devices import dtype_name
+    from timechat_core.fileio import files_digest
+    from timechat_core.model.generate import DecodingSettings
+    from timechat_core.qwen.engine import QwenEngine
+    from timechat_core.qwen.folder import load_qwen_model
+    from timechat_core.qwen.processor import load_processor
+
+    if options.asr is not None:
+        raise InputError(f"--asr: transcripts are injected the TimeChat way only; {model_dir} is a {fam.name} folder")
+    model = load_qwen_model(model_dir, fam, dtype, device)
+    settings = DecodingSettings(do_sample=options.sample, seed=options.seed, max_new_tokens=options.max_new_tokens,
+                                repetition_penalty=model.generation_config.repetition_penalty or 1.0)
+    if say is not None:
+        frames = f"{options.num_frames} frames" if options.num_frames else "qwen-vl-utils frames"
+        say(f"{fam.name} model {model_dir} on {device} ({dtype_name(dtype)}), {frames}, "
+            f"{'sampled (seed %d)' % options.seed if options.sample else 'greedy'}")
+    return QwenEngine(model, load_processor(model_dir, fam), fam, settings, num_frames=options.num_frames,
+                      batch_size=options.batch_size, prefetch=options.prefetch, backend=options.backend,
+                      model_name=str(model_dir), model_digest=files_digest([model_dir]))
 
 
 def transcript_source(asr: str | None, single_video: bool):

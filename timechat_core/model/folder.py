@@ -166,33 +166,20 @@ def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16
     return model, processor
 
 
-def weights_digest(model_dir: str | Path, blocks: int = 16, block: int = 1 << 16) -> str:
+def weights_digest(model_dir: str | Path) -> str:
     """A short fingerprint of the weights a model folder loads (its own and an external LLM's).
 
-    Each weight file contributes its name, its size and `blocks` evenly spaced `block`-byte reads, so a
-    14 GB checkpoint is told apart from a retrained or replaced one in milliseconds (`timechat infer`
-    resumes an output only with the same weights).
+    `fileio.files_digest` of the folder's weight files, so a 14 GB checkpoint is told apart from a
+    retrained or replaced one in milliseconds (`timechat infer` resumes an output only with the same weights).
     """
-    import hashlib
+    from timechat_core.fileio import files_digest
 
     model_dir = Path(model_dir)
     roots = [model_dir]
     llm_path = read_folder_config(model_dir).llm.path  # resolved against the folder
     if llm_path and not Path(llm_path).resolve().is_relative_to(model_dir.resolve()):
         roots.append(Path(llm_path))
-    h = hashlib.sha256()
-    for root in roots:
-        for f in sorted(p for ext in ("*.safetensors", "*.bin") for p in root.rglob(ext)):
-            size = f.stat().st_size
-            h.update(f"{f.relative_to(root)}:{size}".encode())
-            with open(f, "rb") as fh:
-                if size <= blocks * block:
-                    h.update(fh.read())
-                    continue
-                for k in range(blocks):
-                    fh.seek(k * (size - block) // (blocks - 1))
-                    h.update(fh.read(block))
-    return h.hexdigest()[:16]
+    return files_digest(roots)
 
 
 def random_model(config, llama_tokenizer: str | Path, bert_dir: str | Path | None = None, seed: int = 0,

@@ -5,6 +5,10 @@
 `sampling.py`). Frames are squashed to `size` x `size` with bilinear scaling, like
 `decord.VideoReader(path, height=size, width=size)` in the reference.
 
+`decode_frames(path, choose, size=None)` is the step under it for other models' rules: `choose(vlen,
+fps)` picks the indices once the frame count and rate are known, and `size=None` keeps the video's
+own resolution (what `decord.VideoReader(path)` returns).
+
 Backends:
 - `decord` (the reference's reader; x86_64 wheels only), used by `auto` when importable;
 - `pyav` (always available): frame count = number of video packets (what decord counts),
@@ -19,6 +23,7 @@ from __future__ import annotations
 import bisect
 import logging
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +35,7 @@ from timechat_core.video.sampling import frame_timestamps, sample_indices, times
 BACKENDS = ("auto", "decord", "pyav")
 
 log = logging.getLogger(__name__)
-_decord_bad_sizes: set[int] = set()
+_decord_bad_sizes: set[tuple[int, int]] = set()
 """Sizes decord failed to scale to in this process: `auto` goes straight to PyAV for them."""
 
 
@@ -63,6 +68,21 @@ class SampledFrames:
             "message": self.message,
             "backend": self.backend,
         }
+
+
+@dataclass(frozen=True)
+class DecodedFrames:
+    """Frames at chosen indices, before any model's timing rule is applied."""
+
+    frames: np.ndarray = field(repr=False)
+    """uint8 (T, H, W, 3), RGB."""
+    indices: list
+    """As `choose` returned them (their number type kept: the TimeChat rules round numpy's way for numpy ints)."""
+    fps: float
+    """Average frame rate (decord's `get_avg_fps()`, PyAV's `avg_frame_rate`)."""
+    vlen: int
+    """Frames in the video, as decord counts them."""
+    backend: str
 
 
 def decord_available() -> bool:
@@ -106,6 +126,23 @@ def load_frames(
     """
     if size < 1:
         raise ValueError(f"size must be >= 1, got {size}")
+    d = decode_frames(path, lambda vlen, fps: sample_indices(vlen, num_frames, strategy, seed), (size, size), backend)
+    return SampledFrames(frames=d.frames, indices=[int(i) for i in d.indices],
+                         timestamps=frame_timestamps(d.indices, d.fps), fps=d.fps,
+                         vlen=d.vlen, message=timestamp_message(d.indices, d.fps), backend=d.backend)
+
+
+def decode_frames(
+    path: str | os.PathLike,
+    choose: Callable[[int, float], Sequence],
+    size: tuple[int, int] | None = None,
+    backend: str = "auto",
+) -> DecodedFrames:
+    """Decode the frames `choose(vlen, fps)` picks, scaled to `size` = (height, width) or at full size.
+
+    Raises:
+        MediaError: the file is unreadable, has no video stream, no frame rate, or frames fail to decode.
+    """
     requested, backend = backend, resolve_backend(backend)
     if requested == "auto" and size in _decord_bad_sizes:
         backend = "pyav"  # every frame of a run from one decoder
@@ -116,51 +153,42 @@ def load_frames(
         if info.video is None:
             raise MediaError(path, "no video stream")
         try:
-            return _read_decord(str(path), num_frames, size, strategy, seed)
+            return _read_decord(str(path), choose, size)
         except _DecordSizeBug:
+            what = "read frames at this size" if size is None else f"scale frames to {size[1]}x{size[0]}"
             if requested == "decord":
-                raise MediaError(
-                    path, f"decord cannot scale frames to {size}x{size} (a decord bug at this size); use --backend pyav"
-                ) from None
-            _decord_bad_sizes.add(size)
-            log.warning("decord cannot scale frames to %dx%d (a decord bug at this size): decoding with PyAV",
-                        size, size)
+                raise MediaError(path, f"decord cannot {what} (a decord bug at this size); use --backend pyav") from None
+            if size is not None:  # at full size the bug follows the file, not the run
+                _decord_bad_sizes.add(size)
+            log.warning("decord cannot %s (a decord bug at this size): decoding with PyAV", what)
     probe_mod.check_readable_file(path)
-    return _read_pyav(str(path), num_frames, size, strategy, seed)
+    return _read_pyav(str(path), choose, size)
 
 
-def _finish(path, frames, indices, fps, vlen, backend) -> SampledFrames:
+def _checked_fps(path, fps) -> float:
     if not fps or not np.isfinite(fps) or fps <= 0:
         raise MediaError(path, "frame rate unknown: cannot compute timestamps")
-    return SampledFrames(
-        frames=frames,
-        indices=[int(i) for i in indices],
-        timestamps=frame_timestamps(indices, fps),
-        fps=float(fps),
-        vlen=int(vlen),
-        message=timestamp_message(indices, fps),
-        backend=backend,
-    )
+    return float(fps)
 
 
-def _read_decord(path: str, num_frames: int, size: int, strategy: str, seed: int | None) -> SampledFrames:
+def _read_decord(path: str, choose, size: tuple[int, int] | None) -> DecodedFrames:
     import decord
 
     decord.logging.set_level(decord.logging.QUIET)
     try:
-        vr = decord.VideoReader(path, height=size, width=size)
+        vr = decord.VideoReader(path) if size is None else decord.VideoReader(path, height=size[0], width=size[1])
         vlen = len(vr)
         if vlen < 1:
             raise MediaError(path, "video has no frames")
-        indices = sample_indices(vlen, num_frames, strategy, seed)
-        batch = vr.get_batch(indices)
+        fps = _checked_fps(path, vr.get_avg_fps())
+        indices = list(choose(vlen, fps))
+        batch = vr.get_batch([int(i) for i in indices])
         frames = batch.asnumpy() if hasattr(batch, "asnumpy") else np.asarray(batch)
-        fps = float(vr.get_avg_fps())
     except (decord.DECORDError, RuntimeError) as e:
         if "from_size == to_size" in str(e):
             raise _DecordSizeBug() from None
         raise MediaError(path, f"decord cannot decode it (corrupt or truncated?): {_short(e)}") from None
-    return _finish(path, frames, indices, fps, vlen, "decord")
+    return DecodedFrames(frames, indices, fps, int(vlen), "decord")
 
 
 def _short(e: Exception) -> str:
@@ -169,7 +197,7 @@ def _short(e: Exception) -> str:
     return line.split("Error: ", 1)[-1][:200]
 
 
-def _read_pyav(path: str, num_frames: int, size: int, strategy: str, seed: int | None) -> SampledFrames:
+def _read_pyav(path: str, choose, size: tuple[int, int] | None) -> DecodedFrames:
     import av
 
     with probe_mod.open_container(path) as container:
@@ -188,8 +216,8 @@ def _read_pyav(path: str, num_frames: int, size: int, strategy: str, seed: int |
         vlen = len(pts_list)
         if vlen < 1:
             raise MediaError(path, "video has no frames")
-        fps = probe_mod.stream_rate(stream)
-        indices = sample_indices(vlen, num_frames, strategy, seed)
+        fps = _checked_fps(path, probe_mod.stream_rate(stream))
+        indices = list(choose(vlen, fps))
         wanted = sorted({int(i) for i in indices})
         try:
             if any(p is None for p in pts_list):
@@ -202,26 +230,29 @@ def _read_pyav(path: str, num_frames: int, size: int, strategy: str, seed: int |
     if missing:
         raise MediaError(path, f"could not decode frame {missing[0]} of {vlen} (corrupt or truncated?)")
     frames = np.stack([decoded[int(i)] for i in indices])
-    return _finish(path, frames, indices, fps, vlen, "pyav")
+    return DecodedFrames(frames, indices, fps, vlen, "pyav")
 
 
 class _Scaler:
-    """`scale=S:S:flags=bilinear,format=rgb24` through an FFmpeg filter graph.
+    """`scale=W:H:flags=bilinear,format=rgb24` through an FFmpeg filter graph (no `scale` for full size).
 
     The same filter chain the reference's decord output matches byte for byte (with the same
     FFmpeg build); closer to decord than `VideoFrame.reformat`, which skips the filter defaults.
     """
 
-    def __init__(self, stream, size: int):
+    def __init__(self, stream, size: tuple[int, int] | None):
         import av.filter
 
         self.graph = av.filter.Graph()
         src = self.graph.add_buffer(template=stream)
-        scale = self.graph.add("scale", f"{size}:{size}:flags=bilinear")
         fmt = self.graph.add("format", "rgb24")
+        if size is None:
+            src.link_to(fmt)
+        else:
+            scale = self.graph.add("scale", f"{size[1]}:{size[0]}:flags=bilinear")
+            src.link_to(scale)
+            scale.link_to(fmt)
         sink = self.graph.add("buffersink")
-        src.link_to(scale)
-        scale.link_to(fmt)
         fmt.link_to(sink)
         self.graph.configure()
 
@@ -230,7 +261,7 @@ class _Scaler:
         return self.graph.pull().to_ndarray()
 
 
-def _decode_sequential(container, stream, wanted: list[int], size: int) -> dict[int, np.ndarray]:
+def _decode_sequential(container, stream, wanted: list[int], size) -> dict[int, np.ndarray]:
     container.seek(0)
     stream.thread_type = "AUTO"
     to_rgb = _Scaler(stream, size)

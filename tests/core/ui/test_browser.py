@@ -134,13 +134,21 @@ def test_chapters_from_a_synth_style_annotation(browser, ui_data, uploads, serve
     click_seeks_to(browser, chapters[1], 5.0)
 
 
-@pytest.fixture(scope="module")
-def runner(datadir):
+@pytest.fixture(scope="module", params=["timechat", "qwen2_5_vl", "qwen3_vl"])
+def runner(request, datadir, tmp_path_factory):
+    """8 frames a video: a tiny random TimeChat, or a tiny random Qwen2.5-VL / Qwen3-VL folder loaded as `ui` does."""
+    from timechat_core.ui.runner import Runner
+
+    if request.param != "timechat":
+        from timechat_core.infer.load import EngineOptions, load_engine
+        from timechat_core.qwen.tiny import save_tiny_folder
+
+        folder = save_tiny_folder(request.param, tmp_path_factory.mktemp("qwen") / request.param)
+        return Runner(load_engine(folder, EngineOptions(num_frames=8, prefetch=0, max_new_tokens=12)))
     from timechat_core.infer.engine import Engine
     from timechat_core.model.config import TimeChatConfig
     from timechat_core.model.folder import random_model
     from timechat_core.model.generate import DecodingSettings
-    from timechat_core.ui.runner import Runner
 
     model, proc = random_model(TimeChatConfig.preset("tiny"), datadir / "reference_tiny" / "llama-2-7b-chat-hf")
     model.eval()
@@ -152,7 +160,7 @@ def test_live_grounding_query_shows_text_status_and_frames(browser, ui_data, upl
     """A random model's answer rarely parses: this checks the mechanics (the demo model's check waits for it)."""
     url = serve_app(create_app(ui_data, uploads, runner)).url
     open_page(browser, url)
-    assert "tiny-random" in browser.find_element("id", "model-name").text
+    assert f"model: {runner.model_name} · 8 frames" == browser.find_element("id", "model-name").text
     select(browser, "video-select", "data/clip.mp4")
     wait_for_metadata(browser)
     entries = wait_for(lambda: browser.find_elements("css selector", "#gt-list li:not(.muted)"), what="GT list")

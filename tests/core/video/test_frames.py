@@ -71,7 +71,7 @@ def test_frames_are_distinct_video_frames(media):
     from timechat_core.video.frames import _Scaler
 
     with av.open(str(clip)) as c:
-        scale = _Scaler(c.streams.video[0], 64)
+        scale = _Scaler(c.streams.video[0], (64, 64))
         for frame, idx in zip(got.frames, got.indices):
             np.testing.assert_array_equal(frame, scale(all_frames[idx]))
 

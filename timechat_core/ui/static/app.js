@@ -358,7 +358,8 @@ async function loadFiles() {
 
 async function start() {
   state.info = await api("/api/info");
-  $("model-name").textContent = state.info.model ? `model: ${state.info.model} · ${state.info.num_frames} frames`
+  const frames = state.info.num_frames ? `${state.info.num_frames} frames` : "frames by the model's own rules";
+  $("model-name").textContent = state.info.model ? `model: ${state.info.model} · ${frames}`
                                                  : "no model loaded (results browser only)";
   $("run").disabled = !state.info.model;
   $("task").replaceChildren(...state.info.tasks.map((t) => el("option", {value: t}, t)));
