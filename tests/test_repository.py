@@ -14,11 +14,9 @@ def _tracked() -> list[str]:
 
 
 def test_no_tracked_file_points_outside_the_repository():
-    outside = re.compile(r"\.\./shared|TIMECHAT_SHARED")
+    outside = re.compile(r"\.\./" + "shared|TIMECHAT_" + "SHARED")  # split, so that this line is no hit itself
     hits = []
     for rel in _tracked():
-        if rel == "tests/test_repository.py":
-            continue
         try:
             text = (REPO / rel).read_text(encoding="utf-8")
         except (UnicodeDecodeError, FileNotFoundError):
