@@ -41,9 +41,8 @@ def test_convert_the_fixture_checkpoints(datadir, tmp_path):
 
 def test_convert_against_the_wrong_config_says_so_in_a_few_lines(datadir, tmp_path):
     """The tiny fixture converted as TimeChat-7B: 861 keys differ (before: one 51,648-character line); the message
-    counts them per module group,
-    shows the first few, and names the preset the files come closest to (the fixture's sizes are `tiny`'s but
-    for the Q-Former vocabulary)."""
+    counts them per module group, shows the first few, and names the preset the files come closest to (the
+    fixture's sizes are `tiny`'s but for the Q-Former vocabulary)."""
     fx = datadir / "reference_tiny"
     ck = fx / "checkpoints"
     r = run_cli("convert", "--vit", str(ck / "eva_vit_g.pth"), "--qformer", str(ck / "instruct_blip_vicuna7b_trimmed.pth"),
