@@ -32,6 +32,8 @@ class Prepared:
     prompt: str | None = None
     error: str | None = None
     decode_s: float = 0.0
+    in_domain: bool | None = None
+    """Whether the video is of the kind the model was trained on (None: the model does not say)."""
 
 
 class Engine:
@@ -48,11 +50,14 @@ class Engine:
         model_name: recorded in every result.
         model_digest: `weights_digest` of the model folder, recorded in every result (a batch run resumes
             only answers of the same weights, decoding settings and frame count: `conditions`).
+        domain: the `timechat synth` scene kind the model was trained on (`model.folder.trained_on`), or None.
+            With one, every record says `in_domain`: whether its video is a synth video of that kind
+            (`synth.tag.synth_kind`; real videos are not).
     """
 
     def __init__(self, model, processor, decoding, *, num_frames: int = 96, batch_size: int = 1, prefetch: int = 2,
                  backend: str = "auto", transcripts: Callable[[Item], list | None] | None = None,
-                 model_name: str = "", model_digest: str = ""):
+                 model_name: str = "", model_digest: str = "", domain: str | None = None):
         self.model = model
         self.processor = processor
         self.decoding = decoding
@@ -63,6 +68,7 @@ class Engine:
         self.transcripts = transcripts
         self.model_name = model_name
         self.model_digest = model_digest
+        self.domain = domain
         self.prompts = model.config.prompts
         self.system = system_prompt() if self.prompts.eval_system is None else self.prompts.eval_system
 
@@ -70,6 +76,7 @@ class Engine:
     def prepare(self, item: Item) -> Prepared:
         from timechat_core.asr.inject import inject_asr
         from timechat_core.model.processor import eval_prompt
+        from timechat_core.synth.tag import synth_kind
         from timechat_core.video.frames import load_frames
 
         t0 = time.perf_counter()
@@ -85,8 +92,8 @@ class Engine:
             return Prepared(item, error=str(e), decode_s=time.perf_counter() - t0)
         msg = frames.message if self.prompts.frame_time_message else ""
         prompt = eval_prompt(msg, instruction, self.system, video_last=self.prompts.video_after_instruction)
-        return Prepared(item, frames, instruction, prompt,
-                        decode_s=time.perf_counter() - t0)
+        in_domain = None if self.domain is None else synth_kind(item.path) == self.domain
+        return Prepared(item, frames, instruction, prompt, decode_s=time.perf_counter() - t0, in_domain=in_domain)
 
     def _prepared(self, items: list[Item]) -> Iterator[Prepared]:
         if self.prefetch == 0:
@@ -173,6 +180,8 @@ class Engine:
             duration = duration if duration is not None else round(fr.vlen / fr.fps, 3)
         rec = {"index": item.index, "id": item.id, **item.extra, "video": item.video, "task": item.task,
                "query": item.query, "duration": duration, "status": "ok" if text is not None else "failed"}
+        if prep.in_domain is not None:
+            rec["in_domain"] = prep.in_domain
         if text is None:
             rec.update(text="", error=prep.error)
         else:

@@ -11,7 +11,7 @@ dependency, its own file-serving rules and a front end we could not inspect as e
 
 Routes (all JSON unless noted):
 - `GET /` the page; `GET /static/{name}` its script and style;
-- `GET /api/info` model, frames, tasks, upload limit;
+- `GET /api/info` model, frames, the synth scene kind it was trained on (`trained_on`), tasks, upload limit;
 - `GET /api/videos`, `GET /api/files` what the served folders hold;
 - `GET /api/frames?video=REF&num_frames=N` the sampled frames as thumbnails (results browser);
 - `GET /api/ground-truth?video=REF` the GT entries of a video in the data folder's annotation files;
@@ -136,7 +136,7 @@ def create_app(data_dir: str | Path, upload_dir: str | Path, runner=None, *, max
         from timechat_core.prompts import NEEDS_QUERY
 
         return {"model": runner.model_name if runner else None, "num_frames": runner.num_frames if runner else None,
-                "tasks": list(PAGE_TASKS), "needs_query": list(NEEDS_QUERY), "max_upload_bytes": max_upload_bytes}
+                "trained_on": runner.engine.domain if runner else None, "tasks": list(PAGE_TASKS), "needs_query": list(NEEDS_QUERY), "max_upload_bytes": max_upload_bytes}
 
     @app.get("/api/videos")
     def videos():
