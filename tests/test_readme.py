@@ -48,6 +48,7 @@ NOT_RUN = {
     "python scripts/demo_model.py select": "a step of make demo-model, after `train`",
     "python scripts/demo_model.py test": "a step of make demo-model, after `select`",
     "python scripts/demo_model.py ship": "a step of make demo-model, after `test`",
+    "python scripts/demo_model.py kinds": "answers 3,274 questions about 500 videos (31 min here)",
     "timechat convert --vit eva_vit_g.pth --qformer instruct_blip_vicuna7b_trimmed.pth --llm llama-2-7b-chat-hf "
     "--checkpoint timechat_7b.pth -o models/timechat-7b": "needs the official checkpoints (EVA ViT-g, InstructBLIP, "
                                                          "LLaMA-2-7B-chat, timechat_7b.pth)",
