@@ -1,8 +1,9 @@
-"""Benchmark: `timechat synth` with the default settings (128x128, 8 fps, 20-60 s videos).
+"""Benchmark: `timechat synth` with the default settings (128x128, 8 fps, 20-60 s videos), full scenes.
 
 What is measured (wall-clock of the whole command as a user runs it, interpreter start-up, the
 annotation files and the blind baselines included): `python -m timechat_cli synth -o OUT
---num-videos N --seed S -j J` into a fresh folder, then the same command again (a rerun that skips
+--num-videos N --seed S -j J --scenes full` (the harder kind, with the most to draw: moves, colour
+changes, flashes, cuts; the default kind is static) into a fresh folder, then the same command again (a rerun that skips
 every finished video). Also printed: videos/s, frames/s, the set's size on disk and its blind
 baselines.
 
@@ -40,7 +41,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "synth"
         cmd = [sys.executable, "-m", "timechat_cli", "synth", "-o", str(out), "--num-videos", str(args.num_videos),
-               "--seed", str(args.seed), "-j", str(args.workers)]
+               "--seed", str(args.seed), "-j", str(args.workers), "--scenes", "full"]
         times = []
         for _ in range(2):
             t = time.perf_counter()

@@ -9,8 +9,8 @@ with its exact annotations, then runs the real commands with the default model (
     timechat infer  demo_out/synth_static/videos/<id>.mp4 --task dvc
     timechat infer  demo_out/synth_static/videos/<id>.mp4 --task highlight --query "<an annotated shape>"
 
-prints each answer next to the ground truth and writes demo_out/timeline.png (predictions over
-the ground truth for the three tasks).
+prints each answer next to the ground truth and writes demo_out/timeline_{grounding,dvc,highlight}.png
+(predictions over the ground truth for the three tasks). `python scripts/demo.py OUT` writes to OUT instead.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-OUT = REPO / "demo_out"
 SEED = 2000  # the demo model's test seed (scripts/demo_model.py)
 
 
@@ -50,10 +49,16 @@ def ground_truth(folder: Path, vid: str) -> dict:
     return {"duration": yc2["duration"], "grounding": grounding, "events": events, "highlights": highlights}
 
 
+def shown(path: Path) -> Path:
+    """`path` relative to the current folder when it is inside it (`make demo`: demo_out/...)."""
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+
+
 def main() -> None:
     from timechat_core.infer.render import plot
 
-    folder = OUT / "synth_static"  # a folder of its own: one of the full scenes refuses the static kind
+    out = (Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "demo_out").resolve()
+    folder = out / "synth_static"  # a folder of its own: one of the full scenes refuses the static kind
     (rec,) = timechat("synth", "-o", str(folder), "-n", "1", "--seed", str(SEED), "--split", "test", "--size", "64",
                       "--scenes", "static")
     vid = rec["video"]
@@ -67,7 +72,7 @@ def main() -> None:
     (d,) = timechat("infer", str(video), "--task", "dvc", "--format", "jsonl")
     (h,) = timechat("infer", str(video), "--task", "highlight", "--query", hl["query"], "--format", "jsonl")
 
-    print(f"\nThe video: {video.relative_to(REPO)} ({gt['duration']:g} s, held-out seed {SEED}, never seen in training)")
+    print(f"\nThe video: {shown(video)} ({gt['duration']:g} s, held-out seed {SEED}, never seen in training)")
     print(f"\nGrounding: \"{sentence}\"")
     print(f"  ground truth : {s:g} - {e:g} s")
     print(f"  model        : {g['text']}   -> parsed {g['parsed']['windows']} ({g['parse_status']})")
@@ -87,9 +92,9 @@ def main() -> None:
     print(f"  parsed       : {h['parsed'].get('highlights')} ({h['parse_status']})")
     for name, rec_, truth in (("grounding", g, [[s, e]]), ("dvc", d, [[a, b] for a, b, _ in gt["events"]]),
                               ("highlight", h, [[c * 2, c * 2 + 2] for c in top])):
-        plot(rec_, OUT / f"timeline_{name}.png", ground_truth=truth)
+        plot(rec_, out / f"timeline_{name}.png", ground_truth=truth)
     print(f"\nTimelines (prediction in blue over the ground truth in green): "
-          f"{', '.join(str((OUT / f'timeline_{n}.png').relative_to(REPO)) for n in ('grounding', 'dvc', 'highlight'))}")
+          f"{', '.join(str(shown(out / f'timeline_{n}.png')) for n in ('grounding', 'dvc', 'highlight'))}")
     from timechat_core.resources import demo_model_dir
 
     scores = demo_model_dir() / "scores.json"

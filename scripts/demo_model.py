@@ -8,13 +8,16 @@
                                              # task), demo.yaml (stage 3: more highlight questions)
     python scripts/demo_model.py select      # score the last checkpoints on the validation seed, pick the best
     python scripts/demo_model.py test        # the picked checkpoint on the held-out test seed, next to the
-                                             # video-blind baselines; writes runs/demo/scores.json
-    python scripts/demo_model.py ship        # copy the picked model folder to models/demo/, write its card
-                                             # (scripts/demo_card.py)
+                                             # video-blind baselines, on both scene kinds; writes runs/demo/scores.json
+    python scripts/demo_model.py ship        # copy the picked model folder to models/demo/ (its manifest says
+                                             # which synth scenes it knows), write its card (scripts/demo_card.py)
+    python scripts/demo_model.py kinds       # the shipped model on both scene kinds' test sets: its scores.json
+                                             # and its card's scene-kind section
 
 Everything goes to runs/demo/ (RUN). The model learns on the static scenes (`timechat synth --scenes
 static`): seeds train 0, validation 1000, test 2000 (scenes depend only on (kind, seed, index), so the
-sets never overlap). The full scenes of seed 0 are made too, for the tokenizers only (below).
+sets never overlap). The full scenes of seed 0 are made too, for the tokenizers only (below), and those of
+seed 2000, to score the model on the kind it never saw (`kinds`).
 """
 
 from __future__ import annotations
@@ -35,10 +38,13 @@ if str(REPO / "scripts") not in sys.path:  # demo_parts, when loaded as a module
 RUN = REPO / "runs" / "demo"
 TIMECHAT = [sys.executable, "-m", "timechat_cli"]
 SETS = {"train_static": (0, 3000, "static"), "val_static": (1000, 150, "static"), "test_static": (2000, 250, "static"),
-        "train": (0, 3000, "full")}
-"""folder: (seed, videos, scene kind). The full scenes ("train") are only the tokenizers' corpus, so that the
-vocabulary covers every event `timechat synth` writes (moves, colour changes, flashes, cuts)."""
+        "train": (0, 3000, "full"), "test_full": (2000, 250, "full")}
+"""folder: (seed, videos, scene kind). The full scenes of seed 0 ("train") are only the tokenizers' corpus, so that
+the vocabulary covers every event `timechat synth` writes (moves, colour changes, flashes, cuts); those of the test
+seed ("test_full") are scored, next to the static ones, to show what the model does on the kind it never saw."""
 TRAIN, VAL, TEST = "train_static", "val_static", "test_static"
+KINDS = {"static": TEST, "full": "test_full"}
+"""The held-out test set of each scene kind (seed 2000, 250 videos): the model card's scores per kind."""
 TASKS = {"grounding": ("charades", "tvg"), "dvc": ("youcook2", "dvc"), "highlight": ("qvhighlights", "vhd")}
 BUILD_SEEDS = (0, 1)  # two draws of the TimeIT instruction templates
 MAX_TURNS = {"tvg": 6, "vhd": 2}
@@ -53,10 +59,29 @@ def run(*args, **kw):
     return subprocess.run([str(a) for a in args], check=True, cwd=REPO, **kw)
 
 
+def _synth(folder: str) -> None:
+    """`timechat synth` of one of SETS (a finished set is skipped)."""
+    seed, n, kind = SETS[folder]
+    run(*TIMECHAT, "synth", "-o", RUN / folder, "-n", n, "--seed", seed, "--size", 64, "--split", folder.split("_")[0],
+        "--scenes", kind, "-j", 2, stdout=subprocess.DEVNULL)
+
+
+def _ground_truth(split: str) -> None:
+    """The eval-format ground truth of each task of a validation or test set (`_gt`)."""
+    for task, (source, _) in TASKS.items():
+        gt = _gt(split, task)
+        if gt.is_file():
+            continue
+        if task == "highlight":  # the QVHighlights JSONL is itself the GT and the manifest
+            shutil.copy(next((RUN / split / "qvhighlights").glob("*.jsonl")), gt)
+            continue
+        run(*TIMECHAT, "build-timeit", "--config", RUN / split / "sources.yaml", "--sources", source,
+            "--eval-format", "-o", gt)
+
+
 def data() -> None:
-    for folder, (seed, n, kind) in SETS.items():
-        run(*TIMECHAT, "synth", "-o", RUN / folder, "-n", n, "--seed", seed, "--size", 64, "--split",
-            folder.split("_")[0], "--scenes", kind, "-j", 2, stdout=subprocess.DEVNULL)
+    for folder in SETS:
+        _synth(folder)
     corpus = RUN / "train" / "timeit_0_packed.jsonl"
     if not corpus.is_file():
         run(*TIMECHAT, "build-timeit", "--config", RUN / "train" / "sources.yaml", "--seed", 0, "--shuffle",
@@ -79,16 +104,8 @@ def data() -> None:
         highlights = RUN / TRAIN / f"timeit_{build_seed}_highlights.jsonl"  # stage 3: its highlight records
         if not highlights.is_file():
             _task_records(every_task, highlights, "vhd")
-    for split in (VAL, TEST):
-        for task, (source, _) in TASKS.items():
-            gt = _gt(split, task)
-            if gt.is_file():
-                continue
-            if task == "highlight":  # the QVHighlights JSONL is itself the GT and the manifest
-                shutil.copy(next((RUN / split / "qvhighlights").glob("*.jsonl")), gt)
-                continue
-            run(*TIMECHAT, "build-timeit", "--config", RUN / split / "sources.yaml", "--sources", source,
-                "--eval-format", "-o", gt)
+    for split in (VAL, *KINDS.values()):
+        _ground_truth(split)
 
 
 QUERY = re.compile(r"'the (\w+ \w+) is visible'")
@@ -521,19 +538,46 @@ def highlight_tops(pred: Path, gt: Path, scenes: Path) -> dict:
     return {"questions": n, **{k: round(100 * v / n, 1) for k, v in counts.items()}}
 
 
+def scene_kinds(model: Path, tag: str) -> dict:
+    """`model`'s scores on the held-out test set of each scene kind (KINDS), next to that set's best video-blind
+    answers: {kind: {"test", "blind_baseline"}}. The static set's predictions go to runs/demo/scores/{tag}/, the
+    full set's to runs/demo/scores/{tag}_full/."""
+    out = {}
+    for kind, split in KINDS.items():
+        _synth(split)
+        _ground_truth(split)
+        out[kind] = {"test": headline(_score(model, split, None, tag if kind == "static" else f"{tag}_{kind}")),
+                     "blind_baseline": blind(split)}
+    return out
+
+
 def test() -> None:
     best = (RUN / "picked").read_text().strip()
-    scores = {"checkpoint": best, "test": headline(_score(RUN / "train_run" / "checkpoints" / best / "model", TEST,
-                                                          None, f"test_{best}")),
-              "blind_baseline": blind(TEST), "validation": json.loads((RUN / "selection.json").read_text())[best],
-              "loss_with": looks(RUN / "train_run" / "checkpoints" / best / "model"),
-              "question_swap": asks(RUN / "train_run" / "checkpoints" / best / "model", RUN / TEST),
+    model = RUN / "train_run" / "checkpoints" / best / "model"
+    per_kind = scene_kinds(model, f"test_{best}")
+    scores = {"checkpoint": best, "test": per_kind["static"]["test"], "blind_baseline": per_kind["static"]["blind_baseline"],
+              "validation": json.loads((RUN / "selection.json").read_text())[best],
+              "loss_with": looks(model), "question_swap": asks(model, RUN / TEST),
               "grounding_by_objects": by_objects(RUN / "scores" / f"test_{best}" / "pred_grounding.jsonl",
                                                      RUN / TEST / "scenes"),
               "highlight_tops": highlight_tops(RUN / "scores" / f"test_{best}" / "pred_highlight.jsonl",
-                                               _gt(TEST, "highlight"), RUN / TEST / "scenes")}
+                                               _gt(TEST, "highlight"), RUN / TEST / "scenes"),
+              "scene_kinds": per_kind}
     (RUN / "scores.json").write_text(json.dumps(scores, indent=1) + "\n")
     print(json.dumps(scores, indent=1))
+
+
+def kinds() -> None:
+    """The shipped model (models/demo/) scored on each scene kind's test set: into its scores.json, and its card's
+    scene-kind section (`demo_card.with_kinds`, the section `ship` writes from the same numbers)."""
+    from demo_card import with_kinds
+
+    dest = REPO / "models" / "demo"
+    scores = json.loads((dest / "scores.json").read_text())
+    scores["scene_kinds"] = scene_kinds(dest, "shipped")
+    (dest / "scores.json").write_text(json.dumps(scores, indent=1) + "\n")
+    (dest / "README.md").write_text(with_kinds((dest / "README.md").read_text(), scores))
+    print(json.dumps(scores["scene_kinds"], indent=1))
 
 
 def ship() -> None:
@@ -545,6 +589,9 @@ def ship() -> None:
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(RUN / "train_run" / "checkpoints" / best / "model", dest)
+    manifest = json.loads((dest / "manifest.json").read_text())  # what it knows: `timechat infer` flags other videos
+    manifest["trained_on"] = {"synth_scenes": SETS[TRAIN][2]}
+    (dest / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     scores = json.loads((RUN / "scores.json").read_text())
     runs = [yaml.safe_load((REPO / "configs" / "train" / f"{stage}.yaml").read_text())["out_dir"] for stage in STAGES]
     train_metrics = [[json.loads(line) for line in (REPO / run / "metrics.jsonl").read_text().splitlines()]
@@ -562,7 +609,7 @@ def ship() -> None:
 
 
 def main() -> None:
-    steps = {"data": data, "init": init, "train": train, "select": select, "test": test, "ship": ship}
+    steps = {"data": data, "init": init, "train": train, "select": select, "test": test, "ship": ship, "kinds": kinds}
     step = sys.argv[1] if len(sys.argv) > 1 else "all"
     if step == "all":
         for fn in (data, init, train, select, test, ship):

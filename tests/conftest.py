@@ -177,6 +177,24 @@ def run_cli(*args: str, input: str | None = None, cwd=None, env=None, timeout: f
     return _server.run(list(args), input, cwd, env, timeout)
 
 
+def ui_url(proc: subprocess.Popen, timeout: float = 90.0) -> str:
+    """The address a `timechat ui` process (stderr a text pipe) says it serves on, once it says so."""
+    import re
+
+    deadline, seen = time.monotonic() + timeout, ""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stderr], [], [], 0.5)
+        if ready:
+            line = proc.stderr.readline()
+            seen += line
+            match = re.search(r"timechat ui on (http://127\.0\.0\.1:\d+)/", line)
+            if match:
+                return match.group(1)
+        if proc.poll() is not None:
+            break
+    raise AssertionError(f"the server did not start:\n{seen}{proc.stderr.read() if proc.poll() is not None else ''}")
+
+
 def jsonl(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 

@@ -1,13 +1,16 @@
 """The `timechat` command: registers the subcommands and maps errors to exit codes.
 
-Exit codes: 0 success; 1 runtime failure (a `TimechatError`, or any batch item failed);
-2 bad usage or input (`typer.BadParameter`, `InputError`). Set TIMECHAT_DEBUG=1 for tracebacks.
+Exit codes: 0 success; 2 bad usage or input (`typer.BadParameter`, `InputError`) and nothing else;
+1 a runtime failure (a `TimechatError`, any batch item failed) or an internal error (any other
+exception: one line with its type, message and the command). `timechat --debug ...` or
+TIMECHAT_DEBUG=1 also prints the traceback.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import traceback
 from typing import Annotated
 
 import typer
@@ -27,6 +30,8 @@ from timechat_cli.commands.train import train
 from timechat_cli.commands.infer import infer
 from timechat_cli.commands.ui import ui
 from timechat_core import __version__
+
+DEBUG_ENV = "TIMECHAT_DEBUG"
 
 app = typer.Typer(
     name="timechat",
@@ -63,8 +68,22 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Print the traceback of an error (also TIMECHAT_DEBUG=1).")
+    ] = False,
 ) -> None:
     """Toolkit for time-sensitive video language models (TimeChat)."""
+    if debug:
+        os.environ[DEBUG_ENV] = "1"  # torchrun's worker processes inherit it
+
+
+def _command() -> str:
+    """`timechat SUBCOMMAND` as typed (the first argument that is not a root option)."""
+    return " ".join(["timechat", *[a for a in sys.argv[1:] if not a.startswith("-")][:1]])
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def main() -> None:
@@ -75,14 +94,20 @@ def main() -> None:
     install_logging()
     try:
         app()
-    except (InputError, TimechatError, ValueError) as e:
-        if os.environ.get("TIMECHAT_DEBUG") == "1":
-            raise
-        err.print(f"error: {e}", markup=False, soft_wrap=True)
-        sys.exit(2 if isinstance(e, (InputError, ValueError)) else 1)
     except BrokenPipeError:
         # `timechat ... | head`: the reader went away; not an error worth a traceback.
         sys.stderr.close()
+        sys.exit(1)
+    except Exception as e:
+        debug = os.environ.get(DEBUG_ENV) == "1"
+        if debug:
+            traceback.print_exc()
+        if isinstance(e, TimechatError):
+            err.print(f"error: {e}", markup=False, soft_wrap=True)
+            sys.exit(2 if isinstance(e, InputError) else 1)
+        what = type(e).__name__ + (f": {_one_line(str(e))}" if str(e).strip() else "")
+        hint = "" if debug else " (the traceback: timechat --debug ..., or TIMECHAT_DEBUG=1)"
+        err.print(f"error: `{_command()}` failed: {what}{hint}", markup=False, soft_wrap=True)
         sys.exit(1)
 
 

@@ -49,15 +49,19 @@ class AnswerLoop:
         batch_size: prepared items per `generate` call.
         prefetch: background preparation threads (0: prepare inline).
         model_name: recorded in every result.
+        domain: the `timechat synth` scene kind the model was trained on, or None (it does not say); with one,
+            every record says `in_domain`: whether its video is a synth video of that kind (`video.tag`; real
+            videos are not).
     """
 
     prompt_table = TIMECHAT_TABLE
     """The prompt table (`templates/infer/<name>.yaml`) the backend's prompts come from."""
 
-    def __init__(self, *, batch_size: int = 1, prefetch: int = 2, model_name: str = ""):
+    def __init__(self, *, batch_size: int = 1, prefetch: int = 2, model_name: str = "", domain: str | None = None):
         self.batch_size = max(1, batch_size)
         self.prefetch = max(0, prefetch)
         self.model_name = model_name
+        self.domain = domain
 
     def prepare(self, item) -> Prepared:
         raise NotImplementedError
@@ -140,6 +144,10 @@ class AnswerLoop:
             duration = duration if duration is not None else round(fr.vlen / fr.fps, 3)
         rec = {"index": item.index, "id": item.id, **item.extra, "video": item.video, "task": item.task,
                "query": item.query, "duration": duration, "status": "ok" if text is not None else "failed"}
+        if self.domain is not None:
+            from timechat_core.video.tag import synth_kind
+
+            rec["in_domain"] = synth_kind(item.path) == self.domain
         if text is None:
             rec.update(text="", error=prep.error)
         else:

@@ -1,13 +1,15 @@
-"""Reading and writing the project's files: JSON / JSONL readers whose errors name the file and line, and
-atomic writes (a temporary file beside the target, renamed when complete)."""
+"""Reading and writing the project's files: JSON / JSONL readers whose errors name the file and line,
+atomic writes (a temporary file beside the target, renamed when complete), and a lock file for work
+that several processes may try at once."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,36 @@ def _umask() -> int:
 
 def write_jsonl_atomic(path: str | os.PathLike, rows: Iterable[dict]) -> Path:
     return write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+@contextlib.contextmanager
+def file_lock(path: str | os.PathLike) -> Iterator[None]:
+    """Hold the exclusive lock named by `path` (a lock file, created if needed and removed on release).
+
+    `flock` on the file: processes and threads (each opens the file itself) wait their turn, and a process
+    that dies releases its lock with it, so no stale lock is left behind. A waiter that gets the lock on a
+    file its holder already removed tries again on the current one.
+    """
+    import fcntl
+
+    path = Path(path)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.path.samestat(os.fstat(fd), os.stat(path)):
+                break
+        except FileNotFoundError:
+            pass
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -190,3 +190,18 @@ def test_sigkill_then_rerun_finishes_without_redoing(tmp_path, media):
         assert info.video.frames >= 18
     assert {n: (p.stat().st_ino, p.stat().st_mtime_ns) for n, p in ((n, out / n) for n in finished)} == finished
     assert not list(out.glob(".*")), "temporary files of the killed run must be gone"
+
+
+def test_matroska_keeps_its_container_and_reruns_skip(tmp_path, media):
+    """An .mkv is written as .mkv; Matroska stores no stream duration or frame count, so the output is checked
+    (and a rerun recognised) by the container's duration."""
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(media.video("mkv_in.mkv", width=160, height=120, duration=3), src / "clip.mkv")
+    r = run_cli("compress", str(src), "-o", str(tmp_path / "out"), "--resize-mode", "reference")
+    assert r.returncode == 0, r.stderr[-1500:]
+    (rec,) = jsonl(r.stdout)
+    assert rec["status"] == "ok" and rec["output"].endswith("clip.mkv") and (rec["width"], rec["height"]) == (298, 224)
+    assert rec["duration"] >= 2.9
+    again = run_cli("compress", str(src), "-o", str(tmp_path / "out"), "--resize-mode", "reference")
+    assert [x["status"] for x in jsonl(again.stdout)] == ["skipped"]

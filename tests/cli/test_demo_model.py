@@ -262,3 +262,16 @@ def test_highlight_tops_split_every_answer_and_agree_with_hit1(heldout, measured
     shares = [v for k, v in tops.items() if k != "questions"]
     assert sum(shares) == pytest.approx(100, abs=0.3)
     assert tops["very_good"] == pytest.approx(model["HIT@1"], abs=0.1), (tops, model)
+
+
+def test_the_card_reports_both_scene_kinds_from_its_scores():
+    """models/demo/README.md's scene-kind section is what scripts/demo_card.py writes from models/demo/scores.json
+    (`python scripts/demo_model.py kinds` measured them), and the manifest says the kind the model knows."""
+    card = load_script("demo_card")
+    demo = Path(__file__).resolve().parents[2] / "models" / "demo"
+    scores = json.loads((demo / "scores.json").read_text())
+    section = card._kinds(scores)
+    assert section.startswith(card.KINDS_HEADING) and section in (demo / "README.md").read_text()
+    assert card.with_kinds((demo / "README.md").read_text(), scores) == (demo / "README.md").read_text()
+    assert scores["scene_kinds"]["static"]["test"] == scores["test"]  # the card's main table, measured again
+    assert json.loads((demo / "manifest.json").read_text())["trained_on"] == {"synth_scenes": "static"}

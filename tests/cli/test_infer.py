@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import jsonl, run_cli
+from tests.conftest import jsonl, run_cli, synth_static
 
 ARGS = ["--num-frames", "8", "--max-new-tokens", "12"]
 
@@ -42,6 +42,7 @@ def test_single_video_record_is_complete_and_deterministic(setup):
         assert key in rec
     assert rec["frames"]["indices"] == [0, 11, 22, 33, 45, 56, 67, 78] and rec["duration"] == 3.0
     assert rec["decoding"]["do_sample"] is False
+    assert "in_domain" not in rec and "warning" not in a.stderr  # the model folder does not say what it knows
     assert "Now I will give you the textual sentence: a pattern moves. Please" in rec["prompt"]
     assert (setup / "t.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     b = infer(setup, "v0.mp4", "--task", "grounding", "--query", "a pattern moves.")
@@ -154,3 +155,36 @@ def test_help_shows_an_example_per_task():
     assert r.returncode == 0
     for task in ("grounding", "dvc", "highlight", "summarize", "step", "speech", "ask"):
         assert f"--task {task}" in r.stdout
+
+
+@pytest.fixture(scope="module")
+def kinds(tmp_path_factory):
+    """One video of each `timechat synth` kind (64 px, the demo model's test seed)."""
+    root = tmp_path_factory.mktemp("kinds")
+    synth_static(root / "static", 1, 2000, split="test")
+    r = run_cli("synth", "-o", str(root / "full"), "-n", "1", "--seed", "2000", "--split", "test", "--size", "64",
+                "--scenes", "full")
+    assert r.returncode == 0, r.stderr[-1500:]
+    return {kind: next((root / kind / "videos").glob("*.mp4")) for kind in ("static", "full")}
+
+
+def test_the_demo_model_says_which_videos_it_knows(kinds, jfk, tmp_path):
+    """The default model (trained on static synth scenes) flags a real video and a full-scene synth video as
+    "in_domain": false, with a warning on stderr; a static synth video is in its domain."""
+    query = ["--task", "grounding", "--query", "the red circle is visible.", "--format", "jsonl"]
+    for video, known in ((kinds["static"], True), (kinds["full"], False), (jfk, False)):
+        r = run_cli("infer", str(video), *query)
+        assert r.returncode == 0, r.stderr[-1500:]
+        assert jsonl(r.stdout)[0]["in_domain"] is known
+        warned = [line for line in r.stderr.splitlines() if line.startswith("warning:")]
+        assert warned == ([] if known else [
+            f"warning: {video} is not a `timechat synth --scenes static` video, the only kind the model "
+            f"{jsonl(r.stdout)[0]['model']} was trained on (see its README.md): its answer is likely meaningless "
+            '("in_domain": false)'])
+    manifest = tmp_path / "ask.jsonl"
+    manifest.write_text("".join(json.dumps({"video": str(v), "task": "dvc"}) + "\n"
+                                for v in (kinds["static"], jfk, kinds["full"])))
+    r = run_cli("infer", "--manifest", str(manifest), "-o", str(tmp_path / "pred.jsonl"))
+    assert r.returncode == 0, r.stderr[-1500:]
+    assert [row["in_domain"] for row in jsonl((tmp_path / "pred.jsonl").read_text())] == [True, False, False]
+    assert "warning: 2 of the 3 answers are about videos that are not `timechat synth --scenes static` videos" in r.stderr

@@ -1,7 +1,10 @@
 """The entry point: fast help and version, lazy heavy imports, exit codes."""
 
+import os
 import subprocess
 import sys
+
+import pytest
 
 from tests.conftest import run_cli
 from timechat_core import __version__
@@ -53,9 +56,64 @@ def test_forked_commands_behave_like_fresh_processes(tmp_path):
     for args, kwargs in calls:
         fresh, forked = run_cli(*args, fresh=True, **kwargs), run_cli(*args, **kwargs)
         assert (forked.returncode, forked.stdout) == (fresh.returncode, fresh.stdout), args
-        if "env" in kwargs:  # TIMECHAT_DEBUG=1: the error escapes main() as a traceback, exit code 1
-            assert forked.returncode == 1 and forked.stderr.splitlines()[-1] == fresh.stderr.splitlines()[-1]
+        if "env" in kwargs:  # TIMECHAT_DEBUG=1: the traceback first, the same one-line error and exit code 2
+            assert forked.returncode == 2 and forked.stderr.splitlines()[-1] == fresh.stderr.splitlines()[-1]
             assert "Traceback" in forked.stderr
         else:
             assert forked.stderr == fresh.stderr, args
     assert '"windows": [[3.0, 7.5]]' in run_cli("parse", "--task", "tvg", input="From 3 to 7.5 seconds.\n").stdout
+
+
+# A command whose core step fails with an exception of the given type: the real main(), argument parsing and
+# command; only `timechat_core.synth.run.generate` is replaced, as a bug in it would behave.
+BROKEN_SYNTH = """
+import sys
+import timechat_core.synth.run as run
+from timechat_core.errors import InputError, MediaError
+def broken(*args, **kwargs):
+    raise {error}
+run.generate = broken
+from timechat_cli.main import main
+sys.argv = ["timechat", *sys.argv[1:]]
+main()
+"""
+
+
+def broken_synth(error: str, *args: str, env: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", BROKEN_SYNTH.format(error=error), *args], capture_output=True,
+                          text=True, env=env, cwd=cwd)
+
+
+@pytest.mark.parametrize("error", ['ValueError("bad shape (3, 4)\\nat frame 2")', "RuntimeError()",
+                                   'KeyError("frames")'])
+def test_an_internal_error_exits_1_with_one_line_naming_the_command(error, tmp_path):
+    r = broken_synth(error, "synth", "-o", str(tmp_path / "s"), "-n", "1", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    (line,) = r.stderr.splitlines()
+    name = error.split("(")[0]
+    assert line.startswith(f"error: `timechat synth` failed: {name}") and "timechat --debug" in line
+    assert "Traceback" not in r.stderr
+    if name == "ValueError":
+        assert "bad shape (3, 4) at frame 2" in line
+
+
+@pytest.mark.parametrize("how", ["--debug", "TIMECHAT_DEBUG=1"])
+def test_debug_prints_the_traceback_and_keeps_the_exit_code(how, tmp_path):
+    env = {**os.environ, "TIMECHAT_DEBUG": "1"} if how != "--debug" else None
+    root = ["--debug"] if how == "--debug" else []
+    r = broken_synth('RuntimeError("boom")', *root, "synth", "-o", str(tmp_path / "s"), "-n", "1", env=env)
+    assert r.returncode == 1
+    assert "Traceback (most recent call last)" in r.stderr and "in broken\nRuntimeError: boom\n" in r.stderr
+    assert r.stderr.splitlines()[-1] == "error: `timechat synth` failed: RuntimeError: boom"
+    r = broken_synth('InputError("x.json:3: not a number")', *root, "synth", "-o", str(tmp_path / "s"), env=env)
+    assert r.returncode == 2 and "Traceback" in r.stderr
+    assert r.stderr.splitlines()[-1] == "error: x.json:3: not a number"
+
+
+def test_input_errors_exit_2_and_runtime_failures_1(tmp_path):
+    r = broken_synth('InputError("x.json:3: not a number")', "synth", "-o", str(tmp_path / "s"))
+    assert (r.returncode, r.stderr) == (2, "error: x.json:3: not a number\n")
+    r = broken_synth('MediaError("v.mp4", "ffmpeg failed")', "synth", "-o", str(tmp_path / "s"))
+    assert (r.returncode, r.stderr) == (1, "error: v.mp4: ffmpeg failed\n")
+    r = broken_synth('RuntimeError("never reached")', "synth", "-o", str(tmp_path / "s"), "--fps", "0")
+    assert r.returncode == 2 and "--fps" in r.stderr  # a typer.BadParameter: usage

@@ -24,7 +24,7 @@ def synth_dir(tmp_path_factory):
 def test_records_on_stdout_summary_on_stderr(synth_dir):
     out, result = synth_dir
     records = jsonl(result.stdout)
-    assert sorted(r["video"] for r in records) == [f"synth-5-0000{i}" for i in range(4)]
+    assert sorted(r["video"] for r in records) == [f"synth-static-5-0000{i}" for i in range(4)]  # the default kind
     assert {r["status"] for r in records} == {"ok"} and all((out / "videos" / f"{r['video']}.mp4").is_file()
                                                             for r in records)
     assert "blind baselines: grounding R1@0.5" in result.stderr
@@ -121,14 +121,21 @@ def test_eval_ground_truth_manifests_and_blind_scores(synth_dir, tmp_path):
     assert 100 * m["F1_Score"] == pytest.approx(blind["dense_captioning"]["F1_Score"])
 
 
-def test_static_scenes_get_their_own_names_and_folder(tmp_path):
-    out = tmp_path / "static"
-    r = run_cli("synth", "-o", str(out), *TINY, "--scenes", "static")
-    assert r.returncode == 0, r.stderr
-    assert sorted(rec["video"] for rec in jsonl(r.stdout)) == [f"synth-static-5-0000{i}" for i in range(4)]
+def test_the_default_kind_is_static_and_full_is_one_flag_away(synth_dir, tmp_path):
+    """The default is the kind the demo model was trained on; every mp4 names its kind, seed and index."""
+    from timechat_core.video.tag import read_tag, synth_kind
+
+    out, _ = synth_dir
     scenes = [json.loads(f.read_text()) for f in sorted((out / "scenes").glob("*.json"))]
     assert len(scenes) == 4 and all(s["backgrounds"] == [{"colour": "grey", "start": 0.0, "end": s["duration"]}]
                                     and all(o["move"] is None and len(o["phases"]) == 1 for o in s["objects"])
                                     for s in scenes)
-    r = run_cli("synth", "-o", str(out), *TINY)  # the full kind into the static folder
+    assert [read_tag(out / "videos" / f"synth-static-5-0000{i}.mp4") for i in range(4)] == [
+        {"scenes": "static", "seed": 5, "index": i} for i in range(4)]
+    r = run_cli("synth", "-o", str(out), *TINY, "--scenes", "full")  # the full kind into the static folder
     assert r.returncode == 2 and "scenes_kind 'static' (now 'full')" in r.stderr
+    full = tmp_path / "full"
+    r = run_cli("synth", "-o", str(full), *TINY, "--scenes", "full")
+    assert r.returncode == 0, r.stderr
+    assert sorted(rec["video"] for rec in jsonl(r.stdout)) == [f"synth-5-0000{i}" for i in range(4)]
+    assert [synth_kind(full / "videos" / f"synth-5-0000{i}.mp4") for i in range(4)] == ["full"] * 4

@@ -62,3 +62,68 @@ def test_a_run_skips_and_counts_unreadable_videos(tiny_data, datadir, tmp_path):
     assert (out / "model_config.yaml").is_file()
     again = run_cli("train", "--config", "tiny", *args)  # finished: resumes at the end, trains nothing more
     assert again.returncode == 0 and jsonl(again.stdout)[0]["steps"] == 10 and "resumed from" in again.stderr
+
+
+class _Payload:
+    """Unpickled, runs a shell command (what a hostile run folder would plant)."""
+
+    def __init__(self, command: str):
+        self.command = command
+
+    def __reduce__(self):
+        import os
+
+        return os.system, (self.command,)
+
+
+@pytest.fixture(scope="module")
+def one_checkpoint(tiny_data, datadir, tmp_path_factory):
+    """A real 1-step run of the tiny preset: (its overrides without out_dir, the checkpoint folder)."""
+    out = tmp_path_factory.mktemp("resume") / "run"
+    args = [f"data.train=[{tiny_data}]", f"data.video_root={tiny_data.parent}",
+            f"model.llama_tokenizer={datadir / 'reference_tiny' / 'llama-2-7b-chat-hf'}", "max_epoch=1",
+            "batch_size=4", "save_model_folder=false"]
+    result = run_cli("train", "--config", "tiny", *args, f"out_dir={out}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    return args, out / "checkpoints" / "step_00000001"
+
+
+@pytest.mark.parametrize("planted", ["state.pt", "rng_rank0.pt"])
+def test_resume_refuses_a_pickle_payload_without_running_it(one_checkpoint, tmp_path, planted):
+    import shutil
+
+    import torch
+
+    args, ckpt = one_checkpoint
+    hostile = tmp_path / "hostile"
+    shutil.copytree(ckpt, hostile)
+    marker = tmp_path / "payload-ran"
+    good = torch.load(hostile / planted, weights_only=True)
+    torch.save({**good, "extra": _Payload(f"touch {marker}")}, hostile / planted)
+    result = run_cli("train", "--config", "tiny", *args, f"out_dir={tmp_path / 'out'}", "--resume", str(hostile))
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert not marker.exists()
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("error:")]
+    assert line.startswith(f"error: {hostile / planted}: refused: it holds `posix.system`")
+    assert result.stdout == "" and "Traceback" not in result.stderr
+
+
+def test_resume_refuses_an_old_checkpoint_that_needs_unpickling(one_checkpoint, tmp_path):
+    """Before this format, the numpy RNG state was saved as numpy's own tuple (an ndarray inside)."""
+    import shutil
+
+    import numpy as np
+    import torch
+
+    args, ckpt = one_checkpoint
+    old = tmp_path / "old"
+    shutil.copytree(ckpt, old)
+    rng = torch.load(old / "rng_rank0.pt", weights_only=True)
+    torch.save({**rng, "numpy": np.random.get_state()}, old / "rng_rank0.pt")
+    result = run_cli("train", "--config", "tiny", *args, f"out_dir={tmp_path / 'out'}", "--resume", str(old))
+    assert result.returncode == 2
+    assert f"error: {old / 'rng_rank0.pt'}: refused: it holds `numpy." in result.stderr
+    resumed = run_cli("train", "--config", "tiny", *args, "max_epoch=2", f"out_dir={tmp_path / 'out2'}",
+                      "--resume", str(ckpt))  # the checkpoint as written resumes
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert f"resumed from {ckpt}" in resumed.stderr and jsonl(resumed.stdout)[0]["steps"] == 2

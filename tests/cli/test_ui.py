@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import select
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, ui_url
 from timechat_cli.main import app
 
 
@@ -47,21 +44,6 @@ def model_dir(tmp_path_factory, datadir):
     return root / "model"
 
 
-def _wait_for_url(proc, timeout=90.0) -> str:
-    deadline, seen = time.monotonic() + timeout, ""
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stderr], [], [], 0.5)
-        if ready:
-            line = proc.stderr.readline()
-            seen += line
-            match = re.search(r"timechat ui on (http://127\.0\.0\.1:\d+)/", line)
-            if match:
-                return match.group(1)
-        if proc.poll() is not None:
-            break
-    raise AssertionError(f"the server did not start:\n{seen}{proc.stderr.read() if proc.poll() is not None else ''}")
-
-
 def _post(url, body: bytes, content_type="application/octet-stream") -> dict:
     req = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type})
     return json.loads(urllib.request.urlopen(req, timeout=60).read())
@@ -79,7 +61,7 @@ def test_serves_answers_and_cleans_up(model_dir, tmp_path, stop):
                              str(data), "--port", "0", "--num-frames", "8", "--max-new-tokens", "8",
                              "--max-upload-mb", "1"], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:
-        url = _wait_for_url(proc)
+        url = ui_url(proc)
         info = json.loads(urllib.request.urlopen(url + "/api/info", timeout=10).read())
         assert info["model"] == str(model_dir) and info["num_frames"] == 8 and info["max_upload_bytes"] == 1_000_000
         assert json.loads(urllib.request.urlopen(url + "/api/videos", timeout=10).read())["videos"] == ["data/clip.mp4"]
@@ -114,7 +96,7 @@ def test_serves_a_qwen_folder(qwen_dir, tmp_path):
                              "--port", "0", "--num-frames", "4", "--max-new-tokens", "8"],
                             stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        url = _wait_for_url(proc)
+        url = ui_url(proc)
         info = json.loads(urllib.request.urlopen(url + "/api/info", timeout=10).read())
         assert info["model"] == str(qwen_dir) and info["num_frames"] == 4
         rec = _post(url + "/api/infer", json.dumps({"video": "data/clip.mp4", "task": "grounding",

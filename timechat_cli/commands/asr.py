@@ -9,6 +9,7 @@ import typer
 
 from timechat_cli.batch_view import show_batch
 from timechat_cli.options import InputsArg, OutDirOpt, OverwriteOpt, RootOpt, WorkersOpt
+from timechat_core.asr.whisper import AsrOptions
 
 
 class AsrBackend(str, Enum):
@@ -28,7 +29,7 @@ def asr(
     word_timestamps: Annotated[bool, typer.Option("--word-timestamps", help="Also report word times in the records.")] = False,
     vad: Annotated[bool, typer.Option("--vad", help="Skip non-speech with Silero VAD (faster-whisper).")] = False,
     align: Annotated[bool, typer.Option(help="Snap segment times to aligned words (as whisper_timestamped).")] = True,
-    beam_size: Annotated[int, typer.Option(min=1, help="Beam width (1: greedy, as the reference).")] = 1,
+    beam_size: Annotated[int, typer.Option(min=1, help="Beam width: 5 as faster-whisper's and Whisper's CLI; 1: greedy with temperature fallback, as the reference (whisper_timestamped).")] = AsrOptions.beam_size,
     compute_type: Annotated[str, typer.Option(help="CTranslate2 compute type: int8, int8_float32, float32.")] = "int8",
     workers: WorkersOpt = 1,
     threads: Annotated[int, typer.Option(min=0, help="CPU threads per worker (0: cores / workers).")] = 0,
@@ -50,7 +51,7 @@ def asr(
     import os
 
     from timechat_core.asr.run import LazyTranscriber, output_rel, transcribe_file
-    from timechat_core.asr.whisper import AsrOptions, resolve_model
+    from timechat_core.asr.whisper import resolve_model
     from timechat_core.batch import AUDIO_EXTS, VIDEO_EXTS, expand_inputs, run_batch
 
     model_path = resolve_model(backend.value, model)  # fails fast, before any work

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from timechat_cli.console import emit, err
+from timechat_cli.console import emit, err, warn
 from timechat_cli.options import Device, DeviceOpt, Dtype, DtypeOpt, MaxNewTokensOpt, ModelOpt, NumFramesOpt
 
 
@@ -123,6 +123,8 @@ def _run_single(engine, video, task, query, prompt, variant, dataset, fmt, plot)
     rec = next(engine.run([item]))
     if rec["status"] != "ok":
         raise TimechatError(f"{video}: {rec['error']}")
+    if rec.get("in_domain") is False:
+        _out_of_domain(engine, f"{video} is not a {_kind(engine)} video", "its answer is")
     if plot is not None:
         draw(rec, plot)
         err.print(f"wrote {plot}")
@@ -168,13 +170,14 @@ def _run_manifest(engine, manifest, video_root, out, shard, task):
     items = read_manifest(manifest, video_root, task.value if task else None)
     i, n = parse_shard(shard)
     count = sum(1 for it in items if it.index % n == i)
-    failures = []
+    failures, outside = [], []
     with Progress(TextColumn("infer"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
                   transient=True) as bar:
         job = bar.add_task("infer", total=count)
 
         def on_record(rec, reused):
             bar.advance(job)
+            outside.append(rec.get("in_domain") is False)
             if rec.get("status") != "ok" and not reused:
                 failures.append(rec)
                 err.print(f"failed: {rec.get('error')}", markup=False, soft_wrap=True)
@@ -183,6 +186,18 @@ def _run_manifest(engine, manifest, video_root, out, shard, task):
     err.print(f"{summary['items']} items in shard {i}/{n}: {summary['answered']} answered, {summary['reused']} "
               f"already done, {summary['failed']} failed -> {summary['output']}"
               + (f" (merged into {out})" if n > 1 and summary["merged"] else ""))
+    if any(outside):
+        _out_of_domain(engine, f"{sum(outside)} of the {len(outside)} answers are about videos that are not "
+                               f"{_kind(engine)} videos", "they are")
     emit(summary)
     if summary["failed"]:
         raise typer.Exit(1)
+
+
+def _kind(engine) -> str:
+    return f"`timechat synth --scenes {engine.domain}`"
+
+
+def _out_of_domain(engine, what: str, answers: str) -> None:
+    warn(f"{what}, the only kind the model {engine.model_name} was trained on (see its README.md): {answers} "
+         'likely meaningless ("in_domain": false)')

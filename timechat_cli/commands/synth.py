@@ -43,19 +43,21 @@ def synth(
     size: Annotated[str, typer.Option(help="Frame size W or WxH (even).", metavar="W[xH]")] = "128",
     fps: Annotated[float, typer.Option(min=1, max=60, help="Frame rate.")] = 8,
     split: Annotated[SynthSplit, typer.Option(help="Names the annotation files and the YouCook2 subset.")] = SynthSplit.train,
-    scenes: Annotated[SynthScenes, typer.Option(help="full: every event kind; static: a grey background and shapes that only appear and vanish (an easier set, e.g. to start training on).")] = SynthScenes.full,
+    scenes: Annotated[SynthScenes, typer.Option(help="static: a grey background and shapes that only appear and vanish (what the demo model was trained on); full: every event kind, also moves, colour changes, flashes and cuts (harder).")] = SynthScenes.static,
     workers: WorkersOpt = default_workers(),
     overwrite: OverwriteOpt = False,
 ) -> None:
-    """Render synthetic videos of coloured shapes that appear, move, change colour and vanish, with flashes and scene cuts, and write their exact annotations in the native formats of Charades-STA (grounding), YouCook2 (dense captions) and QVHighlights (highlights, saliency 0-4 per 2 s clip).
+    """Render synthetic videos of coloured shapes that appear and vanish (--scenes full: that also move and change colour, with flashes and scene cuts), and write their exact annotations in the native formats of Charades-STA (grounding), YouCook2 (dense captions) and QVHighlights (highlights, saliency 0-4 per 2 s clip).
 
-    One JSON record per video on stdout; progress and a summary on stderr; the annotation files, sources.yaml (for build-timeit --config) and blind_baselines.json (the best video-blind scores on the set) are written when every video is done. The same seed gives the same files; a rerun skips finished videos.
+    One JSON record per video on stdout; progress and a summary on stderr; the annotation files, sources.yaml (for build-timeit --config) and blind_baselines.json (the best video-blind scores on the set) are written when every video is done. Each mp4 carries its scene kind, seed and index in its comment tag. The same seed gives the same files; a rerun skips finished videos.
 
     Examples:
 
       timechat synth -o data/synth_train --num-videos 2000 --seed 0
 
       timechat synth -o data/synth_test --num-videos 200 --seed 1000 --split test
+
+      timechat synth -o data/synth_full --num-videos 200 --seed 2 --scenes full
 
       timechat build-timeit --config data/synth_train/sources.yaml -o data/synth_train/timeit.json
     """

@@ -44,6 +44,7 @@ def transcribe_file(src: Path, dst: Path, transcriber: LazyTranscriber) -> dict:
     return {
         "backend": model.backend,
         "model": model.model_path,
+        "beam_size": model.options.beam_size,
         "language": info.get("language"),
         "duration": round(len(audio) / SAMPLE_RATE, 3),
         "segments": [s.to_dict() for s in segments],

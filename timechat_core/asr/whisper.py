@@ -35,8 +35,9 @@ class AsrOptions:
     """Snap segment times to the aligned words (as whisper_timestamped, the reference's tool, does);
     without it a segment after silence often starts at the silence."""
     vad: bool = False
-    beam_size: int = 1
-    """1: greedy with temperature fallback, the decoding whisper_timestamped (the reference) uses."""
+    beam_size: int = 5
+    """5: beam search, the default of faster-whisper's and Whisper's own CLI; 1: greedy with temperature
+    fallback, the decoding whisper_timestamped (the reference) uses."""
     compute_type: str = "int8"
     """CTranslate2 compute type (faster-whisper): int8, int8_float32 or float32 on CPU."""
 

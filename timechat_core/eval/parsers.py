@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from dataclasses import dataclass
 
 from timechat_core.eval import parsers_timechat as tc
@@ -47,6 +48,13 @@ from timechat_core.eval.parsers_timechat import (
 
 PARSERS = ("robust", "timechat")
 STATUSES = (OK, NO_TIME, INCOMPLETE, OUT_OF_RANGE, ERROR)
+
+
+class ParserBugWarning(RuntimeWarning):
+    """A parser caught an exception of its own (a bug here): the caller still gets status "error", and this
+    warning says so. Under `warnings.simplefilter("error", ParserBugWarning)` it raises instead, with the
+    bug's exception as its context: the "never raises" property tests run that way, so a bug fails them."""
+
 
 # Saliency scores live on TimeChat's 1-5 scale; a highlight time given without a score gets the
 # lowest point of that scale, so it still outranks the clips the answer never mentions.
@@ -636,7 +644,9 @@ def _parse(task: str, text, duration, parser: str) -> dict:
     except ReferenceFailure as e:
         return _failed(task, value, str(e))
     except Exception as e:  # the promise is "never raises": report a bug here as a status, not a crash
-        return _failed(task, value, f"internal parser error: {type(e).__name__}: {e}")
+        reason = f"internal parser error: {type(e).__name__}: {e}"
+        warnings.warn(reason, ParserBugWarning, stacklevel=3)
+        return _failed(task, value, reason)
 
 
 def parse_tvg(text: str, *, duration: float | None = None, parser: str = "robust") -> dict:

@@ -9,7 +9,9 @@
   stops with the file and line of the first one.
 - Sharding (`--shard i/N`, or torchrun's RANK/WORLD_SIZE): shard i takes items i, i+N, ...
   and writes `OUT.shard-i-of-N.jsonl`; the shard that finishes last merges all of them into OUT in
-  manifest order and removes the shard files.
+  manifest order and removes the shard files. The merge runs under a lock (`.OUT.merge-lock`), and a
+  shard checks for every shard file only once it holds it: shards finishing together merge once,
+  and a merge never reads shard files another merge has already consumed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from timechat_core.errors import InputError
-from timechat_core.fileio import write_jsonl_atomic
+from timechat_core.fileio import file_lock, write_jsonl_atomic
 from timechat_core.infer.manifest import Item
 
 
@@ -91,7 +93,7 @@ def run_manifest(items: list[Item], engine, out: str | os.PathLike, shard: tuple
     final = [known[it.key] for it in mine]
     write_jsonl_atomic(target, final)
     partial.unlink(missing_ok=True)
-    merged = n == 1 or _merge(out, n)
+    merged = n == 1 or merge_shards(out, n)
     return {"items": len(mine), "answered": len(todo), "reused": reused,
             "failed": sum(1 for r in final if r.get("status") != "ok"), "output": str(target), "merged": merged}
 
@@ -107,12 +109,22 @@ def _check_conditions(path: Path, line: int, rec: dict, conditions: dict) -> Non
                          "or delete it to start over")
 
 
-def _merge(out: Path, n: int) -> bool:
+def merge_shards(out: Path, n: int) -> bool:
+    """Merge the N shard files into `out` (manifest order) and remove them, if all N are there.
+
+    Each shard calls it after writing its own file; the check and the merge happen under one lock, so
+    exactly one of the shards that finish together merges (the first to hold the lock once every
+    file exists), and nobody merges a partial set over a full `out`.
+
+    Returns:
+        Whether this call merged.
+    """
     parts = [shard_path(out, k, n) for k in range(n)]
-    if not all(p.is_file() for p in parts):
-        return False
-    rows = sorted((r for p in parts for r in read_records(p)), key=lambda r: r["index"])
-    write_jsonl_atomic(out, rows)
-    for p in parts:
-        p.unlink(missing_ok=True)
+    with file_lock(out.with_name(f".{out.name}.merge-lock")):
+        if not all(p.is_file() for p in parts):
+            return False
+        rows = sorted((r for p in parts for r in read_records(p)), key=lambda r: r["index"])
+        write_jsonl_atomic(out, rows)
+        for p in parts:
+            p.unlink()
     return True

@@ -33,12 +33,14 @@ class Engine(AnswerLoop):
         model_name: recorded in every result.
         model_digest: `weights_digest` of the model folder, recorded in every result (a batch run resumes
             only answers of the same weights, decoding settings and frame count: `conditions`).
+        domain: the `timechat synth` scene kind the model was trained on (`model.folder.trained_on`), or None;
+            with one, every record says `in_domain` (`AnswerLoop.record`).
     """
 
     def __init__(self, model, processor, decoding, *, num_frames: int = 96, batch_size: int = 1, prefetch: int = 2,
                  backend: str = "auto", transcripts: Callable[[Item], list | None] | None = None,
-                 model_name: str = "", model_digest: str = ""):
-        super().__init__(batch_size=batch_size, prefetch=prefetch, model_name=model_name)
+                 model_name: str = "", model_digest: str = "", domain: str | None = None):
+        super().__init__(batch_size=batch_size, prefetch=prefetch, model_name=model_name, domain=domain)
         self.model = model
         self.processor = processor
         self.decoding = decoding

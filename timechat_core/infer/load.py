@@ -46,7 +46,7 @@ def load_engine(model_dir: str | Path, options: EngineOptions, *, single_video: 
 
     from timechat_core.devices import dtype_name, resolve_device, resolve_dtype
     from timechat_core.infer.engine import Engine
-    from timechat_core.model.folder import load_model_folder, weights_digest
+    from timechat_core.model.folder import load_model_folder, trained_on, weights_digest
     from timechat_core.model.generate import DecodingSettings
     from timechat_core.qwen.folder import folder_family
 
@@ -68,7 +68,8 @@ def load_engine(model_dir: str | Path, options: EngineOptions, *, single_video: 
             f"{'sampled (seed %d)' % options.seed if options.sample else 'greedy'}")
     return Engine(model, processor, settings, num_frames=num_frames, batch_size=options.batch_size,
                   prefetch=options.prefetch, backend=options.backend, transcripts=transcripts,
-                  model_name=str(model_dir), model_digest=weights_digest(model_dir))
+                  model_name=str(model_dir), model_digest=weights_digest(model_dir),
+                  domain=trained_on(model_dir).get("synth_scenes"))
 
 
 def _qwen_engine(model_dir, fam, options: EngineOptions, device, dtype, say):

@@ -34,6 +34,10 @@ class CheckpointError(TimechatError):
     """Checkpoint keys that do not fit the model: every problem is listed in one message."""
 
 
+class CheckpointMismatch(CheckpointError, InputError):
+    """The files given do not fit the model config (bad input: the CLI exits 2)."""
+
+
 @lru_cache(maxsize=1)
 def key_table() -> dict:
     import yaml
@@ -314,7 +318,14 @@ def load_reference(files: ReferenceFiles, config, dtype: torch.dtype = torch.bfl
 
 
 def load_into(model, mapped: Mapped, report: LoadReport, source: str) -> None:
-    """Load a renamed state dict into a model whose visual stack is on the meta device."""
+    """Load a renamed state dict into a model whose visual stack is on the meta device.
+
+    Raises:
+        CheckpointMismatch: the files do not fit the model's config: a few lines, one per kind of problem
+            (`mismatch.summarise`), and the shipped preset they fit or come closer to (`mismatch.likely_config`).
+    """
+    from timechat_core.model.mismatch import beyond_vision_layers, likely_config, natural, summarise
+
     own = model.state_dict()
     visual_expected = {k for k in own if not k.startswith("language_model.")}
     lora_expected = {k for k in own if k.startswith("language_model.") and ".lora_" in k}
@@ -322,31 +333,27 @@ def load_into(model, mapped: Mapped, report: LoadReport, source: str) -> None:
     visual = {k: v for k, v in given.items() if not k.startswith("language_model.")}
     llm_part = {k: v for k, v in given.items() if k.startswith("language_model.")}
     llm_part = {_peft_base_name(k, own): v for k, v in llm_part.items()}
-    problems = []
-    if mapped.unmapped:
-        problems.append(f"{len(mapped.unmapped)} keys no rule maps: " + ", ".join(sorted(mapped.unmapped)))
     # Extra layers (e.g. a 40th EVA block; LAVIS drops the last one) are ignored, as strict=False does.
     n_vision = model.config.vision.num_hidden_layers
     extra = [k for k in visual if k not in visual_expected]
-    layer = re.compile(r"vision_model\.encoder\.layers\.(\d+)\.")
-    beyond = [k for k in extra if (m := layer.match(k)) and int(m.group(1)) >= n_vision]
+    beyond = beyond_vision_layers(extra, n_vision)
     if beyond:
         report.notes.append(f"{len(beyond)} tensors of vision layers >= {n_vision} ignored (LAVIS drops the last EVA block)")
-    unexpected = sorted(set(extra) - set(beyond)) + sorted(k for k in llm_part if k not in own)
-    if unexpected:
-        problems.append(f"{len(unexpected)} keys the model does not have: " + ", ".join(unexpected))
-    missing = sorted(visual_expected - set(visual))
-    if missing:
-        problems.append(f"{len(missing)} model keys no file provides: " + ", ".join(missing))
     lora_given = lora_expected & set(llm_part)
-    if lora_given and lora_given != lora_expected:
-        problems.append(f"{len(lora_expected - lora_given)} LoRA keys missing: " + ", ".join(sorted(lora_expected - lora_given)))
-    shape = [f"{k}: file {tuple(v.shape)} vs model {tuple(own[k].shape)}" for k, v in {**visual, **llm_part}.items()
-             if k in own and tuple(v.shape) != tuple(own[k].shape)]
-    if shape:
-        problems.append("shape mismatches: " + "; ".join(shape))
-    if problems:
-        raise CheckpointError(f"{source}: " + " | ".join(problems))
+    files = {**visual, **llm_part}
+    shape = sorted((k for k, v in files.items() if k in own and tuple(v.shape) != tuple(own[k].shape)), key=natural)
+    found = {"keys no rule maps": sorted(mapped.unmapped, key=natural),
+             "keys the model does not have": sorted(set(extra) - set(beyond), key=natural)
+             + sorted((k for k in llm_part if k not in own), key=natural),
+             "model keys no file provides": sorted(visual_expected - set(visual), key=natural),
+             "LoRA keys missing": sorted(lora_expected - lora_given, key=natural) if lora_given else [],
+             "shape mismatches": shape}
+    shown = {"shape mismatches": [f"{k}: file {tuple(files[k].shape)} vs model {tuple(own[k].shape)}" for k in shape]}
+    if any(found.values()):
+        lines = [summarise(label, shown.get(label, keys), keys) for label, keys in found.items() if keys]
+        suggestion = likely_config({k: tuple(v.shape) for k, v in visual.items()}, model.config,
+                                   sum(map(len, found.values())))
+        raise CheckpointMismatch("\n  ".join([f"{source}: the files do not fit the model config", *lines, suggestion]))
     if not lora_given and lora_expected:
         report.notes.append("no LoRA weights in the files: LoRA freshly initialised (instruction-tuning start)")
     visual = {k: v.to(torch.float32) if v.is_floating_point() else v for k, v in visual.items() if k in visual_expected}

@@ -8,7 +8,8 @@ Layout:
     tokenizer/llama/         the LLaMA tokenizer with `<ImageHere>`
     tokenizer/bert/          the Q-Former's WordPiece vocabulary
     llm/                     (optional) a copy of the LLaMA base; otherwise config.yaml points at it
-    manifest.json            what it was converted from, load notes, file sizes
+    manifest.json            what it was converted from, load notes, file sizes; `trained_on` (optional):
+                             what the model knows, e.g. {"synth_scenes": "static"} for the demo model
 
 Loading builds the visual stack on the meta device and assigns the safetensors tensors, so nothing
 is allocated twice. The folder is written under a temporary name and renamed when complete.
@@ -164,6 +165,18 @@ def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16
     model.place(device)
     set_trainable(model, trainable)
     return model, processor
+
+
+def trained_on(model_dir: str | Path) -> dict:
+    """The folder's `manifest.json` `trained_on` ({} when the folder does not say): what its model knows, e.g.
+    `{"synth_scenes": "static"}`, the only `timechat synth` scene kind the demo model was trained on."""
+    path = Path(model_dir) / MANIFEST
+    if not path.is_file():
+        return {}
+    from timechat_core.fileio import read_json
+
+    found = read_json(path)
+    return dict(found.get("trained_on") or {}) if isinstance(found, dict) else {}
 
 
 def weights_digest(model_dir: str | Path) -> str:

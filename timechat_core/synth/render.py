@@ -79,14 +79,15 @@ def render_frames(scene: Scene, width: int, height: int, fps: float) -> bytes:
 
 
 def encoder_args(path: str | os.PathLike, width: int, height: int, fps: float, *, crf: int = CRF,
-                 preset: str = PRESET) -> list[str]:
-    """The ffmpeg command that reads rgb24 frames on stdin and writes an H.264 mp4 at `path`."""
+                 preset: str = PRESET, comment: str | None = None) -> list[str]:
+    """The ffmpeg command that reads rgb24 frames on stdin and writes an H.264 mp4 at `path` (with `comment`
+    as its only metadata, when given: `video.tag.tag_comment`)."""
     return [ff.ffmpeg_binary(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", f"{fps:g}", "-i", "pipe:0",
             "-an", "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
             "-g", str(max(1, round(KEYFRAME_SECONDS * fps))), "-threads", "1",
-            "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
-            "-movflags", "+faststart", "-f", "mp4", str(path)]
+            "-map_metadata", "-1", *(["-metadata", f"comment={comment}"] if comment else []),
+            "-fflags", "+bitexact", "-flags:v", "+bitexact", "-movflags", "+faststart", "-f", "mp4", str(path)]
 
 
 def encode(frames: bytes, path: str | os.PathLike, width: int, height: int, fps: float, *,
@@ -112,7 +113,7 @@ def encode(frames: bytes, path: str | os.PathLike, width: int, height: int, fps:
 
 
 def render_video(scene: Scene, path: str | os.PathLike, width: int, height: int, fps: float, **opts) -> dict:
-    """Render and encode `scene` to `path`; returns {"frames", "bytes"}."""
+    """Render and encode `scene` to `path` (`opts`: `encoder_args`'s); returns {"frames", "bytes"}."""
     frames = render_frames(scene, width, height, fps)
     encode(frames, path, width, height, fps, **opts)
     return {"frames": frame_count(scene, fps), "bytes": Path(path).stat().st_size}

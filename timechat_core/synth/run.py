@@ -10,7 +10,7 @@ Layout of the output folder:
 
     synth.json                 the settings (a rerun must use the same ones, but may ask for more videos)
     scenes/<id>.json           each scene with its events (exact ground truth)
-    videos/<id>.mp4            H.264, yuv420p, no audio
+    videos/<id>.mp4            H.264, yuv420p, no audio; scene kind, seed and index in its `comment` tag (`tag.py`)
     charades_sta/ youcook2/ qvhighlights/   the native annotation files (`annotations.py`)
     sources.yaml               for `timechat build-timeit --config`
     blind_baselines.json       the best video-blind scores on this set (`blind.py`)
@@ -47,8 +47,9 @@ class SynthConfig:
     fps: float = 8.0
     split: str = "train"
     """Names the annotation files and the YouCook2 subset; it does not change the scenes."""
-    scenes_kind: str = "full"
-    """full (every event kind) or static (grey background, objects that only appear and vanish)."""
+    scenes_kind: str = "static"
+    """static (grey background, objects that only appear and vanish: what the demo model was trained on) or
+    full (every event kind)."""
 
     def __post_init__(self):
         problems = []
@@ -120,6 +121,7 @@ def generate(folder: str | os.PathLike, config: SynthConfig, *, workers: int = 1
     """
     from timechat_core.batch import BatchItem, run_batch
     from timechat_core.synth.render import render_video
+    from timechat_core.video.tag import tag_comment
 
     folder = Path(os.path.abspath(folder))
     check_folder(folder, config)
@@ -134,7 +136,9 @@ def generate(folder: str | os.PathLike, config: SynthConfig, *, workers: int = 1
         items.append(BatchItem(scene_path, Path("videos") / f"{scene.video}.mp4"))
 
     def step(src: Path, tmp: Path) -> dict:
-        return render_video(scenes[str(src)], tmp, config.width, config.height, config.fps)
+        scene = scenes[str(src)]
+        return render_video(scene, tmp, config.width, config.height, config.fps,
+                            comment=tag_comment(config.scenes_kind, scene.seed, scene.index))
 
     for record in run_batch(items, folder, step, workers=workers, overwrite=overwrite):
         scene = scenes[record["input"]]

@@ -13,12 +13,18 @@
 A checkpoint is assembled in `.step_N.part/` and renamed when every process has written its part;
 `latest` is replaced after the rename, so a run killed at any moment leaves the previous
 checkpoint intact and `latest` pointing at a complete one.
+
+Every file holds tensors and plain containers only (the numpy RNG state as a list), so a resume reads
+them with `torch.load(weights_only=True)`: a run folder from elsewhere cannot execute code. A file
+that needs full unpickling (a planted payload, or a checkpoint written before this format) is refused.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -38,7 +44,10 @@ def step_name(step: int) -> str:
 
 
 def rng_state(device: torch.device) -> dict:
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    """This process's RNG states as tensors, ints and lists (what `torch.load(weights_only=True)` reads)."""
+    kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    state = {"python": random.getstate(), "numpy": [kind, keys.tolist(), pos, has_gauss, gauss],
+             "torch": torch.get_rng_state()}
     if device.type == "cuda":
         state["cuda"] = torch.cuda.get_rng_state(device)
     return state
@@ -46,7 +55,8 @@ def rng_state(device: torch.device) -> dict:
 
 def set_rng_state(state: dict, device: torch.device) -> None:
     random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    kind, keys, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state((kind, np.array(keys, dtype=np.uint32), pos, has_gauss, gauss))
     torch.set_rng_state(state["torch"])
     if device.type == "cuda" and "cuda" in state:
         torch.cuda.set_rng_state(state["cuda"], device)
@@ -139,8 +149,29 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def load(path: Path, rank: int) -> tuple[dict, dict | None]:
-    """(state, this rank's RNG states or None when the checkpoint came from fewer processes)."""
-    state = torch.load(path / STATE, map_location="cpu", weights_only=False)
+    """(state, this rank's RNG states or None when the checkpoint came from fewer processes).
+
+    Raises:
+        InputError: a file that is not tensors and plain containers (it would need full unpickling,
+            which can run code), or that cannot be read.
+    """
+    state = read_safely(path / STATE)
     rng_file = path / f"rng_rank{rank}.pt"
-    rng = torch.load(rng_file, map_location="cpu", weights_only=False) if rng_file.is_file() else None
+    rng = read_safely(rng_file) if rng_file.is_file() else None
     return state, rng
+
+
+def read_safely(file: Path) -> dict:
+    """A checkpoint file read with `torch.load(weights_only=True)`: tensors and plain containers only."""
+    try:
+        obj = torch.load(file, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        found = re.search(r"GLOBAL (\S+)", str(e))
+        what = f"`{found.group(1)}`, which" if found else "objects that"
+        raise InputError(f"{file}: refused: it holds {what} only full unpickling restores (and unpickling can run "
+                         "code); resume only from checkpoints this version of timechat wrote") from None
+    except (OSError, RuntimeError, EOFError) as e:
+        raise InputError(f"{file}: cannot read the checkpoint ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+    if not isinstance(obj, dict):
+        raise InputError(f"{file}: not a timechat checkpoint (a {type(obj).__name__}, not a dict)")
+    return obj

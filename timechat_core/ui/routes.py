@@ -5,7 +5,7 @@
 - the served folders: `GET /api/videos`, `GET /api/files`, `GET /api/ground-truth?video=REF`,
   `GET /api/frames?video=REF&num_frames=N` (the sampled frames as thumbnails), `GET /media/REF` (range requests),
   `POST /api/upload?name=NAME` (the body is the video, size-limited) -> `{"ref"}`;
-- the model: `GET /api/info`, `POST /api/infer {"video": REF, "task", "query"}` (one answer at a time);
+- the model: `GET /api/info` (model, frames, the synth scene kind it was trained on: `trained_on`), `POST /api/infer {"video": REF, "task", "query"}` (one answer at a time);
 - the batch results browser: `GET /api/results?pred=REF&gt=REF&per_item=REF`, `GET /api/results/item?...&n=N`.
 """
 
@@ -173,7 +173,7 @@ def info(request: Request):
     ui = _ui(request)
     runner = ui.runner
     return {"model": runner.model_name if runner else None, "num_frames": runner.num_frames if runner else None,
-            "tasks": list(PAGE_TASKS), "needs_query": list(NEEDS_QUERY), "max_upload_bytes": ui.max_upload_bytes}
+            "trained_on": runner.engine.domain if runner else None, "tasks": list(PAGE_TASKS), "needs_query": list(NEEDS_QUERY), "max_upload_bytes": ui.max_upload_bytes}
 
 
 @model.post("/api/infer")

@@ -95,16 +95,23 @@ def compress_video(src: Path, dst: Path, *, fps: float = 6, size: int = 224, mod
     )
     ff.run(graph, path=src)
     out = probe(dst)
-    if out.video is None or not (out.video.frames or out.video.duration):
+    duration = _video_seconds(out)
+    if out.video is None or not (out.video.frames or duration):
         raise MediaError(src, "ffmpeg produced no video frames (corrupt input?)")
-    _check_not_truncated(src, info.video.duration, out.video.duration)
+    _check_not_truncated(src, info.video.duration, duration)
     return {
         "width": out.video.width,
         "height": out.video.height,
         "fps": out.video.fps,
         "frames": out.video.frames,
-        "duration": _round(out.video.duration or out.duration),
+        "duration": _round(duration),
     }
+
+
+def _video_seconds(out) -> float | None:
+    """An output's video duration: the stream's, else the container's (outputs have no audio; Matroska and WebM
+    store neither a stream duration nor a frame count)."""
+    return out.video.duration or out.duration if out.video is not None else None
 
 
 def _round(x: float | None) -> float | None:
@@ -126,7 +133,7 @@ def is_compressed(path: Path, *, fps: float, size: int, mode: str) -> bool:
     return (
         v is not None
         and v.codec == "h264"
-        and (v.frames > 0 or bool(v.duration))
+        and (v.frames > 0 or bool(_video_seconds(info)))
         and abs(v.fps - fps) < 0.01
         and size_matches(mode, size, v.width, v.height)
     )

@@ -135,3 +135,25 @@ def test_extra_vit_block_is_ignored_like_lavis(ref_files, tiny_cfg, tmp_path, re
     model, _, report = load_reference(dataclasses.replace(ref_files, vit=path), tiny_cfg, dtype=torch.float32)
     assert any("vision layers" in n for n in report.notes)
     assert torch.equal(model.vision_model.embeddings.class_embedding, ref_model[0].vision_model.embeddings.class_embedding)
+
+
+def test_the_likely_config_is_the_preset_the_files_fit(tiny_cfg):
+    """Files with exactly a preset's visual stack (frame positions interpolated to any length, one extra EVA
+    block as LAVIS leaves it) are named as that preset; the config that failed is never suggested back."""
+    from timechat_core.model.config import TimeChatConfig
+    from timechat_core.model.mismatch import likely_config, preset_differences
+    from timechat_core.model.timechat import TimeChatModel
+
+    tiny = TimeChatConfig.preset("tiny")
+    with torch.device("meta"):
+        model = TimeChatModel(tiny, language_model=torch.nn.Identity())
+    shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    shapes["frame_position_embedding.weight"] = (96, shapes["frame_position_embedding.weight"][1])
+    n = tiny.vision.num_hidden_layers
+    shapes.update({k.replace(f"layers.{n - 1}.", f"layers.{n}."): s for k, s in shapes.items()
+                   if k.startswith(f"vision_model.encoder.layers.{n - 1}.")})
+    assert preset_differences(shapes)["tiny"] == []
+    assert likely_config(shapes, TimeChatConfig.preset("timechat-7b"), 600) == (
+        "likely --config: tiny (the files fit its visual stack)")
+    assert "tiny" not in preset_differences(shapes, besides=tiny)
+    assert likely_config(shapes, tiny, 1).startswith("no shipped preset fits the files better")

@@ -11,7 +11,8 @@ from timechat_core.errors import InputError
 from timechat_core.synth.run import SynthConfig, finish, generate
 from timechat_core.synth.scene import state_at
 
-CONFIG = SynthConfig(seed=11, num_videos=3, duration_range=(8, 10), width=32, height=32, fps=4, split="val")
+CONFIG = SynthConfig(seed=11, num_videos=3, duration_range=(8, 10), width=32, height=32, fps=4, split="val",
+                     scenes_kind="full")
 ANNOTATIONS = ("charades_sta/charades_sta_val.txt", "charades_sta/Charades_v1_val.csv",
                "youcook2/youcookii_annotations_trainval.json", "qvhighlights/highlight_val_release.jsonl",
                "sources.yaml", "synth.json", "blind_baselines.json")

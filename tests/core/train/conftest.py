@@ -33,7 +33,7 @@ def final_weights(out: Path) -> dict:
 
     from timechat_core.train.checkpoint import find_latest
 
-    return torch.load(find_latest(out) / "state.pt", weights_only=False)["trainable"]
+    return torch.load(find_latest(out) / "state.pt", weights_only=True)["trainable"]
 
 
 def max_diff(a: dict, b: dict) -> float:

@@ -199,19 +199,12 @@ def synth_data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def demo_runner():
-    import torch
-
-    from timechat_core.infer.engine import Engine
-    from timechat_core.model.folder import load_model_folder
-    from timechat_core.model.generate import DecodingSettings
+    """The demo model loaded as `timechat ui` loads it (`load_engine`: its frame count, the kind of video it knows)."""
+    from timechat_core.infer.load import EngineOptions, load_engine
     from timechat_core.resources import demo_model_dir
     from timechat_core.ui.runner import Runner
 
-    model, proc = load_model_folder(demo_model_dir(), dtype=torch.float32)
-    model.eval()
-    engine = Engine(model, proc, DecodingSettings(max_new_tokens=64), num_frames=model.config.num_frames,
-                    prefetch=0, model_name="demo")
-    return Runner(engine)
+    return Runner(load_engine(demo_model_dir(), EngineOptions(max_new_tokens=64, prefetch=0, dtype="fp32")))
 
 
 def test_live_grounding_with_the_demo_model(browser, synth_data, uploads, serve_app, demo_runner, tmp_path):
@@ -235,6 +228,27 @@ def test_live_grounding_with_the_demo_model(browser, synth_data, uploads, serve_
     assert left == pytest.approx(windows[0][0] / duration, abs=0.01)
     assert width == pytest.approx((windows[0][1] - windows[0][0]) / duration, abs=0.01)
     click_seeks_to(browser, mark, windows[0][0])
+    assert js(browser, "return state.record.in_domain") is True
+    assert not browser.find_element("id", "domain-warning").is_displayed()
     browser.save_screenshot(str(tmp_path / "demo.png"))
     if os.environ.get("TIMECHAT_UI_DEMO_SCREENSHOT"):
         shutil.copy(tmp_path / "demo.png", os.environ["TIMECHAT_UI_DEMO_SCREENSHOT"])
+
+
+def test_the_demo_model_flags_a_video_it_was_not_trained_on(browser, ui_data, uploads, serve_app, demo_runner):
+    """A video that is not a `timechat synth --scenes static` one (here ffmpeg's test pattern): the answer is
+    shown with a warning saying the model was not trained on such videos."""
+    url = serve_app(create_app(ui_data, uploads, demo_runner)).url
+    open_page(browser, url)
+    select(browser, "video-select", "data/clip.mp4")
+    wait_for_metadata(browser)
+    assert not browser.find_element("id", "domain-warning").is_displayed()
+    entries = wait_for(lambda: browser.find_elements("css selector", "#gt-list li:not(.muted)"), what="GT list")
+    entries[1].click()
+    browser.find_element("id", "run").click()
+    wait_for(lambda: browser.find_element("id", "status").text.startswith("answered"), timeout=90, what="answer")
+    assert js(browser, "return state.record.in_domain") is False
+    warning = browser.find_element("id", "domain-warning")
+    assert warning.is_displayed()
+    assert warning.text == ("Not a video of the only kind the model was trained on (`timechat synth --scenes static`): "
+                            "its answer is likely meaningless.")

@@ -210,6 +210,12 @@ function renderRecord() {
   const status = rec ? (rec.status !== "ok" ? "failed" : rec.parse_status || "no parser (ask)") : "";
   badge.textContent = status;
   badge.className = "badge " + (status === "ok" ? "ok" : status ? "warn" : "");
+  // the model says which videos it knows (its manifest's trained_on); the record says whether this is one
+  const outside = $("domain-warning");
+  outside.hidden = !(rec && rec.in_domain === false);
+  const kind = state.info.trained_on ? ` (\`timechat synth --scenes ${state.info.trained_on}\`)` : "";
+  outside.textContent = outside.hidden ? "" : `Not a video of the only kind the model was trained on${kind}: ` +
+    "its answer is likely meaningless.";
   const frames = $("frames");
   frames.replaceChildren();
   const stamps = (rec && rec.frames && rec.frames.timestamps) || [];
