@@ -35,6 +35,7 @@ from tests.conftest import DATA, REPO, run_cli, ui_url
 pytestmark = pytest.mark.slow
 
 WEIGHTS = "needs the official TimeChat-7B weights (`timechat convert` of files this project cannot download)"
+QWEN = "needs a released Qwen-VL folder (weights from a model hub, which this machine cannot reach)"
 NOT_RUN = {
     "make test": "runs this test suite, this test included",
     "timechat build-timeit --ann charades=Charades/charades_sta_train.txt --ann didemo=DiDeMo/ --video-root videos/ "
@@ -66,6 +67,14 @@ NOT_RUN = {
         WEIGHTS + ", and 8 GPUs",
     "timechat train --config charades optim.init_lr=2e-5 out_dir=runs/charades-lr2e-5 --nproc 8":
         WEIGHTS + " (its start folder), the Charades videos, and 8 processes",
+    # Qwen-VL folders: their released weights are not on this machine (tests/cli/test_infer_qwen.py runs the same
+    # commands on tiny random folders of both families).
+    "timechat infer video.mp4 --task grounding --query 'a person turns on the light' --model Qwen3-VL-2B-Instruct/":
+        QWEN,
+    "timechat infer --manifest charades_test.json --video-root charades/ -o qwen_pred.jsonl --model Time-R1-7B/ "
+    "--variant time-r1 --batch-size 4": QWEN + ", and the Charades videos",
+    "timechat eval --task tvg --pred qwen_pred.jsonl --gt charades_test.json": "scores the output of the Time-R1 run above",
+    "timechat ui --model TimeLens-8B/ --data charades/": QWEN + ", and the Charades videos",
 }
 
 SMALL_SYNTH = ["--size", "32", "--fps", "4", "--duration-range", "8,10"]
@@ -132,6 +141,7 @@ def work(tmp_path_factory, media, jfk) -> Path:
     shutil.copy(jfk, root / "talk.mp4")
     for name, source in (("charades_pred.json", "timechat_metrics/tvg/example_pred_file.json"),
                          ("test.caption_coco_format.json", "timechat_metrics/tvg/example_gt_file.json"),
+                         ("charades_test_f96_result.json", "reference_chain/tvg/raw_results.json"),
                          ("highlight_val_release.jsonl", "qvhighlights/highlight_val_release.jsonl"),
                          ("fmt_youcook2.json", "timechat_metrics/dvc/subset20_pred.json"),
                          ("val.caption_coco_format.json", "timechat_metrics/dvc/subset20_val.caption_coco_format.json")):
