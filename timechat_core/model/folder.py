@@ -158,15 +158,16 @@ def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16
         if quantize != INT8:
             raise ValueError(f"unknown quantization {quantize!r}")
         llm = int8_language_model(llm)
-    with torch.device("meta"):
-        model = TimeChatModel(cfg, language_model=llm)
+    with torch.device("meta"):  # the LLM joins once the visual weights are in (an int8 one loads no state dict)
+        model = TimeChatModel(cfg, language_model=torch.nn.Module())
     weights = load_file(str(model_dir / WEIGHTS))
     expected = {k for k in model.state_dict() if not k.startswith("language_model.")}
     missing, extra = sorted(expected - set(weights)), sorted(set(weights) - expected)
     if missing or extra:
         raise InputError(f"{model_dir / WEIGHTS}: does not fit the config: missing {missing[:10]}, unexpected {extra[:10]}")
-    model.load_state_dict(weights, strict=False, assign=True)
+    model.load_state_dict(weights, assign=True)
     restore_buffers(model)
+    model.language_model = llm
     tok = model_dir / "tokenizer"
     processor = TimeChatProcessor(tok / "llama", tok / "bert", max_text_length=cfg.qformer.max_text_length,
                                   train_timestamp_tokenizer=cfg.train_timestamp_tokenizer)

@@ -100,6 +100,8 @@ def int8_language_model(llm: nn.Module) -> nn.Module:
             layer = base.get_submodule(name)
             replace_module(base, name, int8_linear(layer.weight, layer.bias))
         base.float()
+    if hasattr(base, "peft_config"):  # peft's note on the model it wrapped: nothing of it is left
+        del base.peft_config
     for module in base.modules():
         if isinstance(module, ReferenceRotaryEmbedding):
             module.weight_dtype = torch.float32
