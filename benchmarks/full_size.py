@@ -24,7 +24,7 @@ family (e.g. Qwen2.5-VL sizes) with its own `paths` and `answer` function. Paths
 - `int8` (`--quantize int8`, CPU only): LLM and ViT block Linears int8, fp32 activations, LoRA merged;
 - `fp32` (`--dtype fp32`, the exact path; 30 GiB at full size): for the numerics of the others at
   reduced depth (`--paths fp32,bf16,int8 --set llm.num_hidden_layers=2 ...`) or on a large GPU.
-The first path given is the baseline.
+The first path given is the baseline unless `--baseline` names another (paths run in the order given).
 
 Not part of `make test` or `make bench` (about 25 minutes for both paths on a 2-core CPU). Run from
 the repo root, alone on the machine (check `free -g` first: the bf16 path needs about 19 GB):
@@ -262,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--family", default="timechat-7b", choices=sorted(FAMILIES))
     ap.add_argument("--paths", default=None, help="comma-separated paths (default: all of the family's for the device)")
+    ap.add_argument("--baseline", default=None, help="the path the others are compared with (default: the first)")
     ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     ap.add_argument("--frames", type=int, default=96)
     ap.add_argument("--new-tokens", type=int, default=16)
@@ -297,11 +298,12 @@ def main(argv: list[str] | None = None) -> int:
         results["paths"][path] = msg["ok"]
     ok = {p: r for p, r in results["paths"].items() if "error" not in r}
     _table(ok)
-    if paths[0] in ok:
-        for p in [p for p in ok if p != paths[0]]:
-            c = compare(ok[paths[0]], ok[p], args.new_tokens)
-            results["comparisons"][f"{p}_vs_{paths[0]}"] = c
-            print(f"{p} vs {paths[0]}: one answer {c['answer_s']['this']} s vs {c['answer_s']['baseline']} s "
+    base = args.baseline or paths[0]
+    if base in ok:
+        for p in [p for p in ok if p != base]:
+            c = compare(ok[base], ok[p], args.new_tokens)
+            results["comparisons"][f"{p}_vs_{base}"] = c
+            print(f"{p} vs {base}: one answer {c['answer_s']['this']} s vs {c['answer_s']['baseline']} s "
                   f"({c['speedup']}x faster), peak RSS x{c['peak_rss_ratio']}; first-token logits max diff "
                   f"{c['first_token_logits']['max_abs_diff']}, greedy tokens agreeing "
                   f"{c['greedy_tokens_agreeing_before_first_difference']}")
