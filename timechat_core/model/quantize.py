@@ -4,7 +4,7 @@ Which layers: every `nn.Linear` of the LLM's decoder layers (LoRA merged into th
 and of the ViT's encoder layers. The embeddings, `lm_head`, norms, the ViT's patch embedding, both
 Q-Formers and the projection keep their precision (fp32; they are a small share of the time). The
 int8 layers are torch's dynamic quantization (`torch.ao.nn.quantized.dynamic.Linear`): weights int8
-per output channel, each input quantized per tensor on the fly, matrix products in the CPU's int8
+per output channel, each input token quantized with its own scale on the fly, matrix products in the CPU's int8
 kernels (fbgemm / oneDNN with VNNI), results in fp32. Measured against the other libraries and the
 unquantized path in README, "The full-size model on a CPU".
 
@@ -24,39 +24,44 @@ INT8 = "int8"
 
 
 class Int8Linear(DynamicLinear):
-    """torch's dynamic int8 Linear, with 8-bit inputs where the CPU accumulates in int32 (VNNI).
+    """torch's dynamic int8 Linear, with one input scale per token and 8-bit inputs where the CPU has VNNI.
 
-    torch's module always quantizes inputs to 7 bits (`reduce_range`), which keeps the int16
-    accumulation of AVX2/AVX512 without VNNI from saturating; with VNNI the full 8 bits are safe and
-    halve the input rounding error (README, "The full-size model on a CPU").
+    torch's kernel quantizes a whole input (every token of a prompt) with one scale, so one token with
+    large activations (LLaMA's first token has some thousands of times the others') would leave the
+    rest a few levels; each row is divided by its largest magnitude before the kernel and multiplied
+    back after, which makes the one scale a per-token scale (the bias is added after). The module
+    also always uses 7-bit inputs (`reduce_range`), which keeps the int16 accumulation of AVX2/AVX512
+    without VNNI from saturating; with VNNI the full 8 bits are safe and halve the input rounding error
+    (README, "The full-size model on a CPU").
     """
 
     full_range = False
 
     def forward(self, x):
-        return torch.ops.quantized.linear_dynamic(x, self._packed_params._packed_params,
-                                                  reduce_range=not self.full_range).to(x.dtype)
+        scale = x.abs().amax(-1, keepdim=True).clamp_min(torch.finfo(torch.float32).tiny)
+        y = torch.ops.quantized.linear_dynamic(x / scale, self._packed_params._packed_params,
+                                               reduce_range=not self.full_range).mul_(scale)
+        return y if self.add_bias is None else y.add_(self.add_bias)
 
     def _get_name(self):
         return "Int8Linear"
 
 
 def int8_linear(weight: torch.Tensor, bias: torch.Tensor | None) -> nn.Module:
-    """An int8 Linear of `weight` (out, in) and `bias`: weights per output channel, dynamic per-tensor
-    inputs, fp32 in and out."""
+    """An int8 Linear of `weight` (out, in) and `bias`: weights per output channel, inputs per token
+    (dynamic), fp32 in and out."""
     from torch.ao.quantization import per_channel_dynamic_qconfig
 
     from timechat_core.devices import cpu_has_vnni
 
-    src = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None, device="meta")
+    src = nn.Linear(weight.shape[1], weight.shape[0], bias=False, device="meta")
     src.weight = nn.Parameter(weight.detach().float(), requires_grad=False)
-    if bias is not None:
-        src.bias = nn.Parameter(bias.detach().float(), requires_grad=False)
     src.qconfig = per_channel_dynamic_qconfig
     with warnings.catch_warnings():  # torch 2.13 points eager-mode users at torchao, whose CPU kernels are slower
         warnings.simplefilter("ignore")
         q = Int8Linear.from_float(src)
     q.full_range = cpu_has_vnni()
+    q.register_buffer("add_bias", None if bias is None else bias.detach().float())
     return q
 
 

@@ -77,7 +77,7 @@ def test_model_bytes_match_the_built_model():
     assert model_bytes(TINY, torch.bfloat16, device="cuda") == sum(p.numel() * p.element_size() for p in model.parameters())
     int8 = random_timechat(TINY, torch.float32, quantize="int8")
     layers = [m for m in int8.modules() if isinstance(m, Int8Linear)]
-    packed = sum(m.weight().numel() + 8 * m.weight().shape[0] + (4 * m.bias().numel() if m.bias() is not None else 0)
+    packed = sum(m.weight().numel() + 8 * m.weight().shape[0] + (4 * m.add_bias.numel() if m.add_bias is not None else 0)
                  for m in layers)  # int8 weights, a scale and zero point per row, fp32 bias
     assert model_bytes(TINY, torch.float32, "int8") == packed + sum(p.numel() * 4 for p in int8.parameters())
 
