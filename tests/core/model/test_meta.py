@@ -68,6 +68,28 @@ def test_an_int8_build_quantizes_each_layer_as_it_is_drawn():
     assert 0 < (a - b).abs().max().item() < 0.05 * b.abs().max().item()
 
 
+def test_each_full_precision_layer_is_freed_as_soon_as_it_is_converted():
+    """What keeps an int8 build of the 7B at its int8 size: no reference to a converted layer survives it."""
+    import gc
+    import weakref
+
+    from timechat_core.model.meta import materialise
+
+    model = empty_timechat(TINY.replace(lora=None), torch.float32)
+    targets, dropped, alive = set(int8_targets(model)), [], []
+
+    def convert(name, module):
+        gc.collect()
+        alive.append(sum(ref() is not None for ref in dropped))
+        if name not in targets:
+            return None
+        dropped.append(weakref.ref(module))
+        return int8_linear(module.weight, module.bias)
+
+    materialise(model, 0, convert)
+    assert len(dropped) == len(targets) and alive and max(alive) == 0
+
+
 def test_model_bytes_match_the_built_model():
     for dtype in (torch.float32, torch.bfloat16):
         model = random_timechat(TINY, dtype)
