@@ -64,7 +64,9 @@ def load_engine(model_dir: str | Path, options: EngineOptions, *, single_video: 
     num_frames = model.config.num_frames
     settings = DecodingSettings(do_sample=options.sample, seed=options.seed, max_new_tokens=options.max_new_tokens)
     if say is not None:
-        precision = dtype_name(dtype) if options.quantize == "none" else f"{options.quantize}, {dtype_name(dtype)} activations"
+        precision = dtype_name(dtype)
+        if options.quantize != "none":
+            precision = f"{options.quantize}, {precision} activations"
         say(f"model {model_dir} on {device} ({precision}), {num_frames} frames, "
             f"{'sampled (seed %d)' % options.seed if options.sample else 'greedy'}")
     return Engine(model, processor, settings, num_frames=num_frames, batch_size=options.batch_size,
