@@ -151,12 +151,10 @@ def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16
         for module in llm.modules():
             if hasattr(module, "scaling") and isinstance(module.scaling, dict) and "default" in module.scaling:
                 module.scaling["default"] = cfg.lora.alpha / cfg.lora.r
-    int8 = quantize not in (None, "none")
-    if int8:
-        from timechat_core.model.quantize import INT8, int8_language_model, int8_vision
+    from timechat_core.model.quantize import int8_language_model, int8_vision, wants_int8
 
-        if quantize != INT8:
-            raise ValueError(f"unknown quantization {quantize!r}")
+    int8 = wants_int8(quantize)
+    if int8:
         llm = int8_language_model(llm)
     with torch.device("meta"):  # the LLM joins once the visual weights are in (an int8 one loads no state dict)
         model = TimeChatModel(cfg, language_model=torch.nn.Module())

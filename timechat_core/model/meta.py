@@ -96,12 +96,10 @@ def random_timechat(cfg, llm_dtype: torch.dtype = torch.bfloat16, seed: int = 0,
     memory: the int8 model plus one fp32 layer), the LLM computes in fp32, and LoRA is left out: a
     fresh LoRA adds nothing (B is zero), which is exactly what merging it into the weights gives.
     """
-    from timechat_core.model.quantize import INT8, int8_linear, int8_targets
+    from timechat_core.model.quantize import int8_linear, int8_targets, wants_int8
 
-    if quantize in (None, "none"):
+    if not wants_int8(quantize):
         return materialise(empty_timechat(cfg, llm_dtype, trainable_lora), seed)
-    if quantize != INT8:
-        raise ValueError(f"unknown quantization {quantize!r}")
     model = empty_timechat(cfg.replace(lora=None), torch.float32)
     targets = set(int8_targets(model))
     return materialise(model, seed, lambda name, m: int8_linear(m.weight, m.bias) if name in targets else None)
@@ -110,9 +108,9 @@ def random_timechat(cfg, llm_dtype: torch.dtype = torch.bfloat16, seed: int = 0,
 def model_bytes(cfg, llm_dtype: torch.dtype, quantize: str | None = None, device: str | torch.device = "cpu") -> int:
     """Bytes of the weights of `cfg`'s model as it would be loaded: the LLM in `llm_dtype`, the visual
     stack fp32 (its ViT Linear/Conv fp16 on CUDA, `TimeChatModel.place`), int8 block Linears when quantized."""
-    from timechat_core.model.quantize import INT8, int8_targets
+    from timechat_core.model.quantize import int8_targets, wants_int8
 
-    int8 = quantize == INT8
+    int8 = wants_int8(quantize)
     model = empty_timechat(cfg.replace(lora=None) if int8 else cfg, torch.float32 if int8 else llm_dtype)
     targets = set(int8_targets(model)) if int8 else set()
     fp16_vit = torch.device(device).type == "cuda"

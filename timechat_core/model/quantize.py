@@ -131,12 +131,17 @@ def int8_vision(model) -> None:
             replace_module(model, name, int8_linear(layer.weight, layer.bias))
 
 
+def wants_int8(quantize: str | None) -> bool:
+    """Whether a `quantize` setting asks for the int8 path (None and "none" do not); ValueError if unknown."""
+    if quantize not in (None, "none", INT8):
+        raise ValueError(f"unknown quantization {quantize!r}")
+    return quantize == INT8
+
+
 def quantize_model(model, quantize: str | None):
     """`model` (a loaded `TimeChatModel` on the CPU) on the `quantize` path, in place; None/"none": unchanged."""
-    if quantize in (None, "none"):
+    if not wants_int8(quantize):
         return model
-    if quantize != INT8:
-        raise ValueError(f"unknown quantization {quantize!r}")
     model.language_model = int8_language_model(model.language_model)
     int8_vision(model)
     return model

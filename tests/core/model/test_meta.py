@@ -79,10 +79,10 @@ def test_each_full_precision_layer_is_freed_as_soon_as_it_is_converted():
     targets, dropped, alive = set(int8_targets(model)), [], []
 
     def convert(name, module):
-        gc.collect()
-        alive.append(sum(ref() is not None for ref in dropped))
         if name not in targets:
             return None
+        gc.collect()
+        alive.append(sum(ref() is not None for ref in dropped))
         dropped.append(weakref.ref(module))
         return int8_linear(module.weight, module.bias)
 
