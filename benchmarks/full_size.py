@@ -27,7 +27,7 @@ family (e.g. Qwen2.5-VL sizes) with its own `paths` and `answer` function. Paths
 The first path given is the baseline unless `--baseline` names another (paths run in the order given).
 
 Not part of `make test` or `make bench` (about 25 minutes for both paths on a 2-core CPU). Run from
-the repo root, alone on the machine (check `free -g` first: the bf16 path needs about 19 GB):
+the repo root, alone on the machine (check `free -g` first: the bf16 path peaks at 19.6 GiB):
 
     .venv/bin/python benchmarks/full_size.py --out full_size.json
     .venv/bin/python benchmarks/full_size.py --device cuda --out full_size_cuda.json
