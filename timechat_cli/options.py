@@ -43,6 +43,11 @@ class Dtype(str, Enum):
     fp32 = "fp32"
 
 
+class Quantize(str, Enum):
+    none = "none"
+    int8 = "int8"
+
+
 # Options of the commands that load a model folder (`infer`, `ui`).
 ModelOpt = Annotated[
     Path | None,
@@ -56,4 +61,5 @@ NumFramesOpt = Annotated[
 ]
 MaxNewTokensOpt = Annotated[int, typer.Option(min=1, help="Longest answer, in tokens.")]
 DeviceOpt = Annotated[Device, typer.Option(help="auto: CUDA when available (cuda:LOCAL_RANK under torchrun).")]
-DtypeOpt = Annotated[Dtype, typer.Option(help="LLM weights: auto = bf16 on CUDA (the reference), fp32 on CPU.")]
+DtypeOpt = Annotated[Dtype, typer.Option(help="LLM weights: auto = bf16 on CUDA (the reference); on CPU fp32, or bf16 when fp32 does not fit in memory.")]
+QuantizeOpt = Annotated[Quantize, typer.Option(help="int8: LLM and ViT block weights in int8, fp32 activations (CPU only; faster, half the memory of bf16, not exact).")]

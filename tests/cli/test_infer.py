@@ -72,6 +72,22 @@ def test_bad_usage_exits_2(setup):
     assert missing.returncode == 1 and "nope.mp4" in missing.stderr and "Traceback" not in missing.stderr
 
 
+def test_quantize_int8_answers_and_refuses_what_it_cannot_run(setup):
+    """`--quantize int8` loads the folder on the int8 path (numerics: tests/core/model/test_quantize.py); a
+    precision it cannot honour is refused with one line, before loading."""
+    r = infer(setup, "v0.mp4", "--task", "grounding", "--query", "a pattern moves.", "--quantize", "int8")
+    assert r.returncode == 0, r.stderr[-1500:]
+    assert "(int8, fp32 activations)" in " ".join(r.stderr.split())  # the console wraps long lines
+    rec = json.loads(r.stdout)
+    assert rec["status"] == "ok" and rec["text"] and rec["frames"]["indices"] == [0, 11, 22, 33, 45, 56, 67, 78]
+    bad = infer(setup, "v0.mp4", "--task", "grounding", "--query", "a pattern moves.", "--quantize", "int8",
+                "--dtype", "bf16")
+    assert bad.returncode == 2 and "--quantize int8 computes in fp32 on the CPU" in " ".join(bad.stderr.split())
+    assert "Traceback" not in bad.stderr and "model " not in bad.stderr  # refused before loading
+    plain = infer(setup, "v0.mp4", "--task", "grounding", "--query", "a pattern moves.")
+    assert "on cpu (fp32)" in " ".join(plain.stderr.split())  # the default stays the exact path
+
+
 def _coco_tvg(setup):
     gt = {"annotations": [{"image_id": f"v{i}.mp4", "caption": "the pattern moves.", "timestamp": [0.5, 2.0 + i],
                            "id": i} for i in range(4)]}

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from timechat_cli.console import emit, err, warn
-from timechat_cli.options import Device, DeviceOpt, Dtype, DtypeOpt, MaxNewTokensOpt, ModelOpt, NumFramesOpt
+from timechat_cli.options import (Device, DeviceOpt, Dtype, DtypeOpt, MaxNewTokensOpt, ModelOpt, NumFramesOpt, Quantize,
+                                  QuantizeOpt)
 
 
 class Task(str, Enum):
@@ -83,6 +84,7 @@ def infer(
     max_new_tokens: MaxNewTokensOpt = 512,
     device: DeviceOpt = Device.auto,
     dtype: DtypeOpt = Dtype.auto,
+    quantize: QuantizeOpt = Quantize.none,
     backend: Annotated[str, typer.Option(help="Video decoder: auto, decord, pyav.")] = "auto",
     threads: Annotated[int, typer.Option(min=0, help="torch CPU threads (0: torch's default).")] = 0,
 ) -> None:
@@ -100,7 +102,7 @@ def infer(
     model = default_model(model, say=lambda m: err.print(m, markup=False, soft_wrap=True))
     options = EngineOptions(num_frames=num_frames, batch_size=batch_size, prefetch=prefetch, backend=backend, asr=asr,
                             sample=sample, seed=seed, max_new_tokens=max_new_tokens, device=device.value,
-                            dtype=dtype.value, threads=threads)
+                            dtype=dtype.value, quantize=quantize.value, threads=threads)
     engine = load_engine(model, options, single_video=video is not None, say=err.print)
     if manifest is not None:
         _run_manifest(engine, manifest, video_root, out, shard, task)

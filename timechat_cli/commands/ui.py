@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from timechat_cli.console import err, warn
-from timechat_cli.options import Device, DeviceOpt, Dtype, DtypeOpt, MaxNewTokensOpt, ModelOpt, NumFramesOpt
+from timechat_cli.options import (Device, DeviceOpt, Dtype, DtypeOpt, MaxNewTokensOpt, ModelOpt, NumFramesOpt, Quantize,
+                                  QuantizeOpt)
 
 HELP = r"""Start a local web app: pick or upload a video, ask the loaded model (grounding, dense captions, highlights, a question) and see the answer on the video's timeline, next to the ground truth, the raw model text, the parse status and the sampled frames. Clicking a window or chapter seeks the player.
 
@@ -34,6 +35,7 @@ def ui(
     max_new_tokens: MaxNewTokensOpt = 512,
     device: DeviceOpt = Device.auto,
     dtype: DtypeOpt = Dtype.auto,
+    quantize: QuantizeOpt = Quantize.none,
 ) -> None:
     import signal
     import socket
@@ -68,7 +70,7 @@ def ui(
         from timechat_core.ui.server import create_app, serve
 
         options = EngineOptions(num_frames=num_frames, prefetch=0, max_new_tokens=max_new_tokens, device=device.value,
-                                dtype=dtype.value)
+                                dtype=dtype.value, quantize=quantize.value)
         engine = load_engine(model, options, say=err.print)
         with tempfile.TemporaryDirectory(prefix="timechat-ui-uploads-") as uploads:
             app = create_app(data, uploads, Runner(engine), max_upload_bytes=int(max_upload_mb * 1e6), host=host)

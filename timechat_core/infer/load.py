@@ -30,6 +30,8 @@ class EngineOptions:
     max_new_tokens: int = 512
     device: str = "auto"
     dtype: str = "auto"
+    quantize: str = "none"
+    """none, or int8 (the CPU's int8 path: `timechat_core/model/quantize.py`)."""
     threads: int = 0
     """torch CPU threads (0: torch's default)."""
 
@@ -44,27 +46,39 @@ def load_engine(model_dir: str | Path, options: EngineOptions, *, single_video: 
     """
     import torch
 
-    from timechat_core.devices import dtype_name, resolve_device, resolve_dtype
+    from timechat_core.devices import dtype_name, precision_note, resolve_device, resolve_dtype
     from timechat_core.infer.engine import Engine
-    from timechat_core.model.folder import load_model_folder, trained_on, weights_digest
+    from timechat_core.model.folder import load_model_folder, read_folder_config, trained_on, weights_digest
     from timechat_core.model.generate import DecodingSettings
+    from timechat_core.model.meta import model_bytes
     from timechat_core.qwen.folder import folder_family
 
     if options.threads:
         torch.set_num_threads(options.threads)
     fam = folder_family(model_dir)
     device = resolve_device(options.device)
-    dtype = resolve_dtype(options.dtype, device)
     if fam is not None:
-        return _qwen_engine(model_dir, fam, options, device, dtype, say)
+        if options.quantize != "none":
+            raise InputError(f"--quantize {options.quantize}: the int8 path is TimeChat's; {model_dir} is a "
+                             f"{fam.name} folder (use --dtype bf16 to halve its memory)")
+        return _qwen_engine(model_dir, fam, options, device, resolve_dtype(options.dtype, device), say)
     transcripts = transcript_source(options.asr, single_video)
     overrides = {"num_frames": options.num_frames} if options.num_frames else {}
-    model, processor = load_model_folder(model_dir, dtype=dtype, device=device, **overrides)
+    cfg = read_folder_config(model_dir, **overrides)
+    dtype = resolve_dtype(options.dtype, device, lambda dt: model_bytes(cfg, dt, options.quantize, device),
+                          quantize=options.quantize)
+    note = precision_note(dtype, device)
+    if say is not None and note:
+        say(note)
+    model, processor = load_model_folder(model_dir, dtype=dtype, device=device, quantize=options.quantize, **overrides)
     model.eval()
     num_frames = model.config.num_frames
     settings = DecodingSettings(do_sample=options.sample, seed=options.seed, max_new_tokens=options.max_new_tokens)
     if say is not None:
-        say(f"model {model_dir} on {device} ({dtype_name(dtype)}), {num_frames} frames, "
+        precision = dtype_name(dtype)
+        if options.quantize != "none":
+            precision = f"{options.quantize}, {precision} activations"
+        say(f"model {model_dir} on {device} ({precision}), {num_frames} frames, "
             f"{'sampled (seed %d)' % options.seed if options.sample else 'greedy'}")
     return Engine(model, processor, settings, num_frames=num_frames, batch_size=options.batch_size,
                   prefetch=options.prefetch, backend=options.backend, transcripts=transcripts,

@@ -116,7 +116,7 @@ def read_folder_config(model_dir: str | Path, **overrides):
 
 
 def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16, device: str | torch.device = "cpu",
-                      trainable: bool = False, **overrides):
+                      trainable: bool = False, quantize: str | None = None, **overrides):
     """Load a model folder.
 
     Args:
@@ -124,6 +124,8 @@ def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16
         dtype: LLM weight dtype (the visual stack stays fp32; on CUDA it runs under fp16 autocast).
         device: where to put the model.
         trainable: set `requires_grad` as the reference's instruction tuning does.
+        quantize: "int8" for the CPU's int8 path (`quantize.py`): the LLM is quantized as soon as it is
+            loaded, before the visual stack, so the peak is the LLM in `dtype`, not the whole model.
         overrides: dotted config keys (e.g. `num_frames=32`, `lora.alpha=20`).
 
     Returns:
@@ -150,18 +152,26 @@ def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16
         for module in llm.modules():
             if hasattr(module, "scaling") and isinstance(module.scaling, dict) and "default" in module.scaling:
                 module.scaling["default"] = cfg.lora.alpha / cfg.lora.r
-    with torch.device("meta"):
-        model = TimeChatModel(cfg, language_model=llm)
+    from timechat_core.model.quantize import int8_language_model, int8_vision, wants_int8
+
+    int8 = wants_int8(quantize)
+    if int8:
+        llm = int8_language_model(llm)
+    with torch.device("meta"):  # the LLM joins once the visual weights are in (an int8 one loads no state dict)
+        model = TimeChatModel(cfg, language_model=torch.nn.Module())
     weights = load_file(str(model_dir / WEIGHTS))
     expected = {k for k in model.state_dict() if not k.startswith("language_model.")}
     missing, extra = sorted(expected - set(weights)), sorted(set(weights) - expected)
     if missing or extra:
         raise InputError(f"{model_dir / WEIGHTS}: does not fit the config: missing {missing[:10]}, unexpected {extra[:10]}")
-    model.load_state_dict(weights, strict=False, assign=True)
+    model.load_state_dict(weights, assign=True)
     restore_buffers(model)
+    model.language_model = llm
     tok = model_dir / "tokenizer"
     processor = TimeChatProcessor(tok / "llama", tok / "bert", max_text_length=cfg.qformer.max_text_length,
                                   train_timestamp_tokenizer=cfg.train_timestamp_tokenizer)
+    if int8:
+        int8_vision(model)
     model.place(device)
     set_trainable(model, trainable)
     return model, processor
@@ -197,7 +207,12 @@ def weights_digest(model_dir: str | Path) -> str:
 
 def random_model(config, llama_tokenizer: str | Path, bert_dir: str | Path | None = None, seed: int = 0,
                  dtype: torch.dtype = torch.float32, trainable: bool = False):
-    """A freshly initialised TimeChat of `config`'s sizes (tests, from-scratch training).
+    """A freshly initialised TimeChat of `config`'s sizes (tests, from-scratch training, benchmarks).
+
+    In fp32 the modules' own initialisation draws the weights from torch's generator seeded with
+    `seed` (the values `scripts/demo_model.py` starts from). In another dtype the model is built on the
+    meta device and each tensor drawn straight in that dtype (`meta.random_timechat`), so a real-size
+    model never passes through fp32 (the 7B with a bf16 LLM needs 17 GiB, not 30).
 
     Args:
         config: a `TimeChatConfig`; `llm.path` is ignored (the LLM is random too).
@@ -209,6 +224,7 @@ def random_model(config, llama_tokenizer: str | Path, bert_dir: str | Path | Non
         (model, processor).
     """
     from timechat_core.model.convert_lavis import check_vocab, set_trainable
+    from timechat_core.model.meta import random_timechat
     from timechat_core.model.processor import TimeChatProcessor
     from timechat_core.model.timechat import TimeChatModel, build_language_model
 
@@ -219,7 +235,10 @@ def random_model(config, llama_tokenizer: str | Path, bert_dir: str | Path | Non
         raise InputError(f"{llama_tokenizer}: the tokenizer has {processor.image_token_id} pieces but llm.vocab_size "
                          f"is {config.llm.vocab_size}")
     check_vocab(config, processor)
-    torch.manual_seed(seed)
-    model = TimeChatModel(config, language_model=build_language_model(config, dtype=dtype, trainable_lora=trainable))
+    if dtype == torch.float32:
+        torch.manual_seed(seed)
+        model = TimeChatModel(config, language_model=build_language_model(config, dtype=dtype, trainable_lora=trainable))
+    else:
+        model = random_timechat(config, dtype, seed, trainable_lora=trainable)
     set_trainable(model, trainable)
     return model, processor

@@ -164,7 +164,8 @@ class TimeChatModel(nn.Module):
             language_model = build_language_model(config)
         self.language_model = language_model
         self.autocast_visual = None
-        """fp16 autocast for the visual stack (the reference on GPU); None = on when running on CUDA."""
+        """Autocast for the visual stack: fp16 on CUDA (the reference on GPU), bf16 on the CPU (the only
+        low precision CPU autocast takes); None = on when running on CUDA."""
 
     # ---------------------------------------------------------------------------------------
     # visual path
@@ -262,7 +263,8 @@ class TimeChatModel(nn.Module):
         autocast = self.autocast_visual
         if autocast is None:
             autocast = pixel_values.device.type == "cuda"
-        with torch.autocast(device_type=pixel_values.device.type, dtype=torch.float16, enabled=bool(autocast)):
+        low = torch.float16 if pixel_values.device.type == "cuda" else torch.bfloat16
+        with torch.autocast(device_type=pixel_values.device.type, dtype=low, enabled=bool(autocast)):
             frames = self.encode_frames(pixel_values.flatten(0, 1), qformer_input_ids, qformer_attention_mask)
             states = self.add_frame_positions(frames.reshape(b, t, *frames.shape[1:]))
             windows = self.video_qformer_windows(states)  # (B, W, Nvq, D)

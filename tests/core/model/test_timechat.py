@@ -62,6 +62,23 @@ def test_video_token_count_and_text_positions(tiny):
     assert not torch.allclose(tokens2, tokens3)
 
 
+def test_a_bf16_visual_stack_runs_under_cpu_autocast(tiny):
+    """On the CPU `autocast_visual` computes in bf16, the low precision CPU autocast takes (fp16 raised
+    "Unexpected floating ScalarType in at::autocast::prioritize" on a bf16 visual stack)."""
+    import copy
+
+    torch.manual_seed(1)
+    frames, (ids, mask) = _frames(1, 8), _ts(1, 8)
+    with torch.no_grad():
+        exact = tiny.encode_video(frames, ids, mask)
+        low = copy.deepcopy(tiny)
+        low.vision_model.bfloat16()
+        low.autocast_visual = True
+        got = low.encode_video(frames, ids, mask)
+    assert got.dtype == torch.bfloat16
+    assert 0 < (got.float() - exact).abs().max().item() < 0.05 * exact.abs().max().item()
+
+
 def test_ablation_switches():
     torch.manual_seed(0)
     base = TimeChatConfig.preset("tiny")
