@@ -96,13 +96,16 @@ def random_timechat(cfg, llm_dtype: torch.dtype = torch.bfloat16, seed: int = 0,
     memory: the int8 model plus one fp32 layer), the LLM computes in fp32, and LoRA is left out: a
     fresh LoRA adds nothing (B is zero), which is exactly what merging it into the weights gives.
     """
-    from timechat_core.model.quantize import int8_linear, int8_targets, wants_int8
+    from timechat_core.model.quantize import FRAME_CHUNK, int8_linear, int8_targets, release_heap, wants_int8
 
     if not wants_int8(quantize):
         return materialise(empty_timechat(cfg, llm_dtype, trainable_lora), seed)
     model = empty_timechat(cfg.replace(lora=None), torch.float32)
     targets = set(int8_targets(model))
-    return materialise(model, seed, lambda name, m: int8_linear(m.weight, m.bias) if name in targets else None)
+    materialise(model, seed, lambda name, m: int8_linear(m.weight, m.bias) if name in targets else None)
+    model.frame_chunk = FRAME_CHUNK
+    release_heap()
+    return model
 
 
 def model_bytes(cfg, llm_dtype: torch.dtype, quantize: str | None = None, device: str | torch.device = "cpu") -> int:

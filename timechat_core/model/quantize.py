@@ -21,6 +21,9 @@ from torch import nn
 from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
 
 INT8 = "int8"
+FRAME_CHUNK = 16
+"""Frames the int8 path's ViT and image Q-Former take at a time (`TimeChatModel.frame_chunk`): at 96 frames the
+ViT's fp32 activations take a sixth of the memory, with the same per-frame results."""
 
 
 class Int8Linear(DynamicLinear):
@@ -124,11 +127,26 @@ def _lora_layers(llm: nn.Module) -> set[str]:
 
 
 def int8_vision(model) -> None:
-    """The ViT's block Linears in int8, in place."""
+    """The ViT's block Linears in int8, in place, and frames encoded `FRAME_CHUNK` at a time."""
     with torch.no_grad():
         for name in [n for n in int8_targets(model) if n.startswith("vision_model.")]:
             layer = model.get_submodule(name)
             replace_module(model, name, int8_linear(layer.weight, layer.bias))
+    model.frame_chunk = FRAME_CHUNK
+    release_heap()
+
+
+def release_heap() -> None:
+    """Give the C heap's free pages back to the system (glibc `malloc_trim`): after full-precision layers were
+    replaced by int8 ones, their freed memory otherwise stays in the process (measured: about 2.5 GiB at 7B)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):  # not glibc: nothing to trim this way
+        pass
 
 
 def wants_int8(quantize: str | None) -> bool:

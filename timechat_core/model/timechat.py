@@ -166,6 +166,9 @@ class TimeChatModel(nn.Module):
         self.autocast_visual = None
         """Autocast for the visual stack: fp16 on CUDA (the reference on GPU), bf16 on the CPU (the only
         low precision CPU autocast takes); None = on when running on CUDA."""
+        self.frame_chunk: int | None = None
+        """Frames the ViT and the image Q-Former take at a time (None: all of a batch at once). Frames are
+        independent there, so a chunk only bounds the activations' memory (the int8 path takes 16)."""
 
     # ---------------------------------------------------------------------------------------
     # visual path
@@ -182,6 +185,12 @@ class TimeChatModel(nn.Module):
         Returns:
             (N, Nq + L, D) with the text positions (reference), or (N, Nq, D).
         """
+        c = self.frame_chunk
+        if c and pixel_values.shape[0] > c:
+            rows = [slice(i, i + c) for i in range(0, pixel_values.shape[0], c)]
+            return torch.cat([self.encode_frames(pixel_values[r], None if qformer_input_ids is None else qformer_input_ids[r],
+                                                 None if qformer_attention_mask is None else qformer_attention_mask[r])
+                              for r in rows])
         image_embeds = self.vision_model(pixel_values=pixel_values).last_hidden_state  # (N, S, Dv)
         n = image_embeds.shape[0]
         image_mask = torch.ones(image_embeds.shape[:-1], dtype=torch.long, device=image_embeds.device)

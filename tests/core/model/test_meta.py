@@ -6,7 +6,7 @@ import torch
 
 from timechat_core.model.config import TimeChatConfig
 from timechat_core.model.meta import empty_timechat, model_bytes, random_timechat
-from timechat_core.model.quantize import Int8Linear, int8_linear, int8_targets
+from timechat_core.model.quantize import FRAME_CHUNK, Int8Linear, int8_linear, int8_targets
 
 TINY = TimeChatConfig.preset("tiny")
 
@@ -66,6 +66,7 @@ def test_an_int8_build_quantizes_each_layer_as_it_is_drawn():
     with torch.inference_mode():
         a, b = direct.encode_video(x, ids, mask), full.encode_video(x, ids, mask)
     assert 0 < (a - b).abs().max().item() < 0.05 * b.abs().max().item()
+    assert direct.frame_chunk == FRAME_CHUNK and full.frame_chunk is None
 
 
 def test_each_full_precision_layer_is_freed_as_soon_as_it_is_converted():

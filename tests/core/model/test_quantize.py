@@ -22,7 +22,7 @@ from timechat_core import devices
 from timechat_core.devices import cpu_has_vnni
 from timechat_core.model.convert_lavis import load_reference
 from timechat_core.model.generate import DecodingSettings, generate_ids
-from timechat_core.model.quantize import Int8Linear, int8_language_model, int8_linear, quantize_model
+from timechat_core.model.quantize import FRAME_CHUNK, Int8Linear, int8_language_model, int8_linear, quantize_model
 from timechat_core.fileio import read_json
 
 
@@ -114,6 +114,7 @@ def test_which_layers_are_int8(int8_model):
     assert len([n for n in int8 if n.startswith("language_model.")]) == 7 * n_llm  # q k v o gate up down
     assert len([n for n in int8 if n.startswith("vision_model.")]) == 4 * n_vit  # qkv projection fc1 fc2
     assert not hasattr(m.language_model, "peft_config")  # LoRA merged, peft gone
+    assert m.frame_chunk == FRAME_CHUNK  # the visual activations' memory bounded (same per-frame results)
     assert not any(".lora_" in n for n, _ in m.named_parameters())
     assert all(p.dtype == torch.float32 for p in m.parameters())
     for kept in ("language_model.lm_head", "qformer.encoder.layer.0.attention.attention.query", "language_projection"):

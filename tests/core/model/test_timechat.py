@@ -62,6 +62,23 @@ def test_video_token_count_and_text_positions(tiny):
     assert not torch.allclose(tokens2, tokens3)
 
 
+def test_frames_encoded_in_chunks_equal_all_at_once(tiny):
+    """`frame_chunk` bounds the visual activations' memory only: frames are independent in the ViT and the image
+    Q-Former, so 12 frames taken 5 at a time (5, 5, 2) give the tokens of all 12 at once."""
+    torch.manual_seed(3)
+    x = torch.randn(2, 12, 3, 28, 28)
+    ids, mask = torch.randint(1000, 2000, (24, 6)), torch.ones(24, 6, dtype=torch.long)
+    mask[::3, 4:] = 0  # padded timestamp texts, as a batch's longest-padding gives
+    with torch.inference_mode():
+        whole = tiny.encode_video(x, ids, mask)
+        tiny.frame_chunk = 5
+        try:
+            chunked = tiny.encode_video(x, ids, mask)
+        finally:
+            tiny.frame_chunk = None
+    torch.testing.assert_close(chunked, whole, rtol=0, atol=1e-6)
+
+
 def test_a_bf16_visual_stack_runs_under_cpu_autocast(tiny):
     """On the CPU `autocast_visual` computes in bf16, the low precision CPU autocast takes (fp16 raised
     "Unexpected floating ScalarType in at::autocast::prioritize" on a bf16 visual stack)."""
