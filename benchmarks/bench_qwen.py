@@ -7,12 +7,10 @@ early), for a tiny TimeChat (`configs/model/tiny.yaml`) and tiny Qwen2.5-VL / Qw
 One warm-up pass per setting. Reported: videos/s, the ratio to the same backend at batch 1 without
 prefetch, and to TimeChat at the same setting, all measured in this one process.
 
-`--size NAME` (qwen2.5-vl-3b, qwen3-vl-2b, ...; `timechat_core.qwen.sizes.SIZES`): the released size's
-architecture with random weights, built on the meta device and materialised in `--dtype` on `--device`,
-answers one question about a 96-frame video (60 s, 640x360; TimeLens' frame budget: 16 to 3584 tokens)
-with 8 new tokens: seconds in the vision encoder, the prefill and per decoded token, peak memory.
+The released sizes with random weights (one 96-frame question each, stage by stage) are
+`benchmarks/full_size.py --family qwen3-vl-2b` (and the other names of `timechat_core.qwen.sizes.SIZES`).
 
-Run: `.venv/bin/python benchmarks/bench_qwen.py` or `... --size qwen3-vl-2b --dtype bf16` (exit 0 either way).
+Run: `.venv/bin/python benchmarks/bench_qwen.py` (exit 0 either way).
 """
 
 from __future__ import annotations
@@ -86,51 +84,9 @@ def throughput() -> None:
                           "new_tokens": NEW_TOKENS, "results": rows}, indent=1))
 
 
-def real_size(name: str, dtype_name: str, device_name: str, new_tokens: int) -> dict:
-    from timechat_core.devices import DTYPES, resolve_device
-    from timechat_core.qwen.sampling import SPATIAL_MERGE_SIZE, VideoSettings, load_video
-    from timechat_core.qwen.sizes import SIZES, build_random, measure_question, peak_rss_gib, size_config, token_ids
-
-    size = SIZES[name]
-    device = resolve_device(device_name)
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        folder = save_tiny_folder(size.model_type, tmp / "processor")  # tokenizer, chat template, processor files
-        processor = load_processor(folder, size.family)
-        before = peak_rss_gib()
-        t0 = time.perf_counter()
-        model = build_random(size, size_config(size, token_ids(processor.tokenizer)), DTYPES[dtype_name], device)
-        build_s = time.perf_counter() - t0
-        params = sum(p.numel() for p in model.parameters())
-        video = make_test_video(tmp / "v.mp4", width=640, height=360, duration=60, audio=False)
-        factor = size.family.patch_size * SPATIAL_MERGE_SIZE
-        frames = load_video(video, VideoSettings.in_tokens(factor, min_tokens=16, total_tokens=3584, nframes=96),
-                            size.family.patch_size)
-        chat = processor.apply_chat_template([{"role": "user", "content": [
-            {"type": "video"}, {"type": "text", "text": "When does the pattern move? Answer in seconds."}]}],
-            tokenize=False, add_generation_prompt=True)
-        times = measure_question(model, processor, frames, chat, max_new_tokens=new_tokens)
-    result = {"size": name, "dtype": dtype_name, "device": str(device), "threads": torch.get_num_threads(),
-              "parameters_b": round(params / 1e9, 3), "build_s": round(build_s, 1),
-              "rss_before_build_gib": round(before, 2), **{k: (round(v, 3) if isinstance(v, float) else v)
-                                                           for k, v in times.__dict__.items()}}
-    if size.note:
-        result["note"] = size.note
-    print(json.dumps(result, indent=1))
-    return result
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", help="a real size of timechat_core.qwen.sizes.SIZES instead of the tiny throughput run")
-    parser.add_argument("--dtype", default="bf16", choices=["bf16", "fp32"])
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--new-tokens", type=int, default=8)
-    args = parser.parse_args()
-    if args.size:
-        real_size(args.size, args.dtype, args.device, args.new_tokens)
-    else:
-        throughput()
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
+    throughput()
 
 
 if __name__ == "__main__":

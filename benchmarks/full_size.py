@@ -17,8 +17,12 @@ per-token decode) and for peak memory, and the numerics of each path against the
 mean absolute difference of the first answer token's logits, whether their argmax agrees, how many
 greedy tokens agree before the first difference, and the video tokens' max difference.
 
-Families: `FAMILIES` maps a name to how its model is built and asked; add one for another model
-family (e.g. Qwen2.5-VL sizes) with its own `paths` and `answer` function. Paths of TimeChat-7B:
+Families: `FAMILIES` maps a name to how its model is built and asked. `timechat-7b` (the default) and
+the released Qwen2.5-VL / Qwen3-VL sizes (`qwen2.5-vl-3b`, `qwen2.5-vl-7b`, `qwen3-vl-2b`, `qwen3-vl-4b`,
+`qwen3-vl-8b`: `timechat_core.qwen.sizes`), whose question is one about a 60-s 640x360 video, 96 frames
+chosen and sized as qwen-vl-utils does with TimeLens' budget (16 to 3584 tokens), through the family's
+processor and `generate`; their stages are the vision encoder, the prefill and the per-token decode, and
+their paths `bf16` (the default) and `fp32`. Paths of TimeChat-7B:
 - `bf16` (the baseline: `timechat infer --dtype bf16`, the unquantized path that fits in 24 GB on
   a CPU): LLM bf16 with its LoRA, visual stack fp32; on CUDA as the reference (ViT fp16, fp16 autocast);
 - `int8` (`--quantize int8`, CPU only): LLM and ViT block Linears int8, fp32 activations, LoRA merged;
@@ -32,6 +36,7 @@ the repo root, alone on the machine (check `free -g` first: the bf16 path peaks 
     .venv/bin/python benchmarks/full_size.py --out full_size.json
     .venv/bin/python benchmarks/full_size.py --device cuda --out full_size_cuda.json
     .venv/bin/python benchmarks/full_size.py --set llm.num_hidden_layers=2 --set vision.num_hidden_layers=3  # quick
+    .venv/bin/python benchmarks/full_size.py --family qwen3-vl-2b --out full_size_qwen3_vl_2b.json
 
 Exit code 0 whether or not the targets are met (it reports; README records the numbers).
 """
@@ -168,6 +173,58 @@ def timechat_answer(job: dict) -> dict:
     return out
 
 
+def qwen_answer(job: dict) -> dict:
+    """Build the Qwen-VL size `job["preset"]` on `job["path"]` and answer one 96-frame question (in the child)."""
+    import tempfile
+
+    import torch
+
+    from timechat_core.devices import DTYPES
+    from timechat_core.qwen.processor import load_processor
+    from timechat_core.qwen.sampling import SPATIAL_MERGE_SIZE, VideoSettings, load_video
+    from timechat_core.qwen.sizes import SIZES, build_random, measure_question, size_config, token_ids
+    from timechat_core.qwen.tiny import save_tiny_folder
+    from timechat_core.video.testsrc import make_test_video
+
+    size, device = SIZES[job["preset"]], torch.device(job["device"])
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        processor = load_processor(save_tiny_folder(size.model_type, tmp / "processor"), size.family)  # its files
+        t0 = time.perf_counter()
+        model = build_random(size, size_config(size, token_ids(processor.tokenizer)), DTYPES[job["path"]], device)
+        build_s, rss_loaded = time.perf_counter() - t0, _rss_now()
+        video = make_test_video(tmp / "v.mp4", width=640, height=360, duration=VIDEO_SECONDS / 2, audio=False)
+        budget = VideoSettings.in_tokens(size.family.patch_size * SPATIAL_MERGE_SIZE, min_tokens=16,
+                                         total_tokens=3584, nframes=job["frames"])
+        frames = load_video(video, budget, size.family.patch_size)
+        chat = processor.apply_chat_template([{"role": "user", "content": [
+            {"type": "video"}, {"type": "text", "text": "When does the pattern move? Answer in seconds."}]}],
+            tokenize=False, add_generation_prompt=True)
+        busy0, cpu0 = machine_busy(), self_cpu()
+        t = measure_question(model, processor, frames, chat, max_new_tokens=job["new_tokens"])
+        busy1, cpu1 = machine_busy(), self_cpu()
+    out = {"path": job["path"], "device": str(device), "threads": torch.get_num_threads(), "build_s": round(build_s, 1),
+           "parameters_b": round(sum(p.numel() for p in model.parameters()) / 1e9, 3),
+           "prompt_positions": t.prompt_tokens, "video_tokens": t.video_tokens, "frame_size": t.frame_size,
+           "new_tokens": t.new_tokens, "stages_s": {"vision": round(t.vision_s, 3), "prefill": round(t.prefill_s, 3),
+                                                   "decode_per_token": round(t.decode_s_per_token, 4)},
+           "rss_after_build_gib": round(rss_loaded / 2**30, 2), "peak_rss_gib": round(t.peak_rss_gib, 2),
+           "machine_busy_ratio": round((busy1 - busy0) / max(cpu1 - cpu0, 1e-9), 2) if busy0 is not None else None}
+    if size.note:
+        out["note"] = size.note
+    if t.peak_gpu_gib is not None:
+        out["peak_cuda_gib"] = round(t.peak_gpu_gib, 2)
+    return out
+
+
+def _qwen_families() -> dict:
+    from timechat_core.qwen.sizes import SIZES
+
+    paths = {"bf16": "weights and activations bf16 (the released dtype)", "fp32": "weights and activations fp32"}
+    return {name: Family(preset=name, paths=paths, default_paths=("bf16",), answer=qwen_answer,
+                         cuda_paths=("bf16", "fp32")) for name in SIZES}
+
+
 FAMILIES = {
     "timechat-7b": Family(
         preset="timechat-7b",
@@ -178,6 +235,7 @@ FAMILIES = {
         answer=timechat_answer,
         cuda_paths=("bf16", "fp32"),
     ),
+    **_qwen_families(),
 }
 
 
@@ -232,11 +290,18 @@ def compare(base: dict, other: dict, new_tokens: int) -> dict:
     """Ratios and numerics of `other` against the baseline `base`."""
     import torch
 
-    def answer_s(r):
+    def answer_s(r):  # every stage once, the decode once per new token
         s = r["stages_s"]
-        return (s["vit"] + s["image_qformer"] + s["video_qformer"] + s["projection"] + s["prefill"]
-                + new_tokens * s["decode_per_token"])
+        return sum(v for k, v in s.items() if k != "decode_per_token") + new_tokens * s["decode_per_token"]
 
+    out = {
+        "answer_s": {"baseline": round(answer_s(base), 1), "this": round(answer_s(other), 1)},
+        "speedup": round(answer_s(base) / answer_s(other), 2),
+        "peak_rss_ratio": round(other["peak_rss_gib"] / base["peak_rss_gib"], 3),
+        "stage_speedups": {k: round(base["stages_s"][k] / v, 2) if v else None for k, v in other["stages_s"].items()},
+    }
+    if "first_logits" not in base or "first_logits" not in other:
+        return out
     a, b = torch.tensor(base["first_logits"]), torch.tensor(other["first_logits"])
     agree = 0
     for x, y in zip(base["ids"], other["ids"]):
@@ -244,10 +309,7 @@ def compare(base: dict, other: dict, new_tokens: int) -> dict:
             break
         agree += 1
     return {
-        "answer_s": {"baseline": round(answer_s(base), 1), "this": round(answer_s(other), 1)},
-        "speedup": round(answer_s(base) / answer_s(other), 2),
-        "peak_rss_ratio": round(other["peak_rss_gib"] / base["peak_rss_gib"], 3),
-        "stage_speedups": {k: round(base["stages_s"][k] / v, 2) if v else None for k, v in other["stages_s"].items()},
+        **out,
         "first_token_logits": {"max_abs_diff": round((a - b).abs().max().item(), 4),
                                "mean_abs_diff": round((a - b).abs().mean().item(), 5),
                                "baseline_abs_max": round(a.abs().max().item(), 3),
@@ -303,13 +365,14 @@ def main(argv: list[str] | None = None) -> int:
         for p in [p for p in ok if p != base]:
             c = compare(ok[base], ok[p], args.new_tokens)
             results["comparisons"][f"{p}_vs_{base}"] = c
+            numerics = (f"; first-token logits max diff {c['first_token_logits']['max_abs_diff']}, greedy tokens "
+                        f"agreeing {c['greedy_tokens_agreeing_before_first_difference']}" if "first_token_logits" in c else "")
             print(f"{p} vs {base}: one answer {c['answer_s']['this']} s vs {c['answer_s']['baseline']} s "
-                  f"({c['speedup']}x faster), peak RSS x{c['peak_rss_ratio']}; first-token logits max diff "
-                  f"{c['first_token_logits']['max_abs_diff']}, greedy tokens agreeing "
-                  f"{c['greedy_tokens_agreeing_before_first_difference']}")
+                  f"({c['speedup']}x faster), peak RSS x{c['peak_rss_ratio']}{numerics}")
     for r in ok.values():  # long vectors: kept for the comparison, not the report
         for k in ("first_logits", "ids", "video_tokens"):
-            r.pop(k)
+            if isinstance(r.get(k), list):
+                r.pop(k)
     text = json.dumps(results, indent=1)
     print(text)
     if args.out:
@@ -320,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _table(results: dict) -> None:
-    stages = ("vit", "image_qformer", "video_qformer", "projection", "prefill", "decode_per_token")
+    stages = list(dict.fromkeys(k for r in results.values() for k in r["stages_s"]))
     cols = list(results)
     print(f"{'stage (s)':<20}" + "".join(f"{c:>12}" for c in cols))
     for s in stages:

@@ -6,8 +6,8 @@ confirmed). `build_random(size, dtype, device)` creates the model on the meta de
 `to_empty` and transformers' own `initialize_weights` (random weights, rotary buffers recomputed), and
 `measure_question(...)` answers one video question through the real pipeline (qwen-vl-utils frames, the
 family's processor, `generate`) recording the vision encoder's time, the prefill, the time per decoded
-token and peak memory. `benchmarks/bench_qwen.py --size NAME` runs it; a registry of real-size
-benchmarks can call these two functions.
+token and peak memory. `benchmarks/full_size.py --family NAME` runs them (the family registry of
+real-size benchmarks, next to TimeChat-7B).
 """
 
 from __future__ import annotations

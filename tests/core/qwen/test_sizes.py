@@ -1,5 +1,6 @@
 """Real-size builds: a size's config materialised from the meta device equals a normally built model's buffers
-and answers; the stage timer's parts add up. (The released sizes themselves run in benchmarks/bench_qwen.py.)"""
+and answers; the stage timer's parts add up. (The released sizes themselves run in
+benchmarks/full_size.py --family NAME.)"""
 
 from __future__ import annotations
 
