@@ -38,7 +38,8 @@ class EngineOptions:
 
 def load_engine(model_dir: str | Path, options: EngineOptions, *, single_video: bool = False,
                 say: Callable[[str], None] | None = None):
-    """The model folder loaded on its device, wrapped in an `Engine` with the options' decoding and transcripts.
+    """The model folder loaded on its device, wrapped in its answer loop (`infer.engine.Engine` for TimeChat,
+    `qwen.engine.QwenEngine` for a Qwen-VL folder) with the options' decoding and transcripts.
 
     Args:
         single_video: the run answers one video (an `asr` file is only allowed then).
@@ -50,8 +51,9 @@ def load_engine(model_dir: str | Path, options: EngineOptions, *, single_video: 
     from timechat_core.infer.engine import Engine
     from timechat_core.model.folder import load_model_folder, read_folder_config, trained_on, weights_digest
     from timechat_core.model.generate import DecodingSettings
-    from timechat_core.model.meta import model_bytes
-    from timechat_core.qwen.folder import folder_family
+    from timechat_core.model.meta import load_bytes
+    from timechat_core.qwen.folder import folder_family, weight_count
+    from timechat_core.qwen.sampling import FRAME_FACTOR
 
     if options.threads:
         torch.set_num_threads(options.threads)
@@ -61,11 +63,20 @@ def load_engine(model_dir: str | Path, options: EngineOptions, *, single_video: 
         if options.quantize != "none":
             raise InputError(f"--quantize {options.quantize}: the int8 path is TimeChat's; {model_dir} is a "
                              f"{fam.name} folder (use --dtype bf16 to halve its memory)")
-        return _qwen_engine(model_dir, fam, options, device, resolve_dtype(options.dtype, device), say)
+        if options.num_frames is not None and options.num_frames < FRAME_FACTOR:
+            raise InputError(f"--num-frames {options.num_frames}: a {fam.name} folder takes at least {FRAME_FACTOR} "
+                             f"frames (qwen-vl-utils rounds nframes to a multiple of {FRAME_FACTOR})")
+        count = weight_count(model_dir)
+        dtype = resolve_dtype(options.dtype, device, None if count is None else lambda dt: count * dt.itemsize,
+                              int8_hint=False)
+        note = precision_note(dtype, device)
+        if say is not None and note:
+            say(note)
+        return _qwen_engine(model_dir, fam, options, device, dtype, say)
     transcripts = transcript_source(options.asr, single_video)
     overrides = {"num_frames": options.num_frames} if options.num_frames else {}
     cfg = read_folder_config(model_dir, **overrides)
-    dtype = resolve_dtype(options.dtype, device, lambda dt: model_bytes(cfg, dt, options.quantize, device),
+    dtype = resolve_dtype(options.dtype, device, lambda dt: load_bytes(cfg, dt, options.quantize, device),
                           quantize=options.quantize)
     note = precision_note(dtype, device)
     if say is not None and note:

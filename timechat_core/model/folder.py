@@ -124,8 +124,9 @@ def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16
         dtype: LLM weight dtype (the visual stack stays fp32; on CUDA it runs under fp16 autocast).
         device: where to put the model.
         trainable: set `requires_grad` as the reference's instruction tuning does.
-        quantize: "int8" for the CPU's int8 path (`quantize.py`): the LLM is quantized as soon as it is
-            loaded, before the visual stack, so the peak is the LLM in `dtype`, not the whole model.
+        quantize: "int8" for the CPU's int8 path (`quantize.py`): the LLM is read in 16 bits
+            (`quantize.read_dtype`) and quantized layer by layer as soon as it is loaded, before the visual
+            stack, so the peak is the 16-bit LLM (`meta.load_bytes`), not the whole model.
         overrides: dotted config keys (e.g. `num_frames=32`, `lora.alpha=20`).
 
     Returns:
@@ -142,7 +143,10 @@ def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16
     adapter = model_dir / ADAPTER
     if cfg.lora is not None and not (adapter / "adapter_config.json").is_file():
         raise InputError(f"{adapter}: missing (the config has LoRA)")
-    llm = build_language_model(cfg.replace(lora=None), dtype=dtype)
+    from timechat_core.model.quantize import int8_language_model, int8_vision, read_dtype, wants_int8
+
+    int8 = wants_int8(quantize)
+    llm = build_language_model(cfg.replace(lora=None), dtype=read_dtype(cfg.llm.path) if int8 else dtype)
     if cfg.lora is not None:
         from peft import PeftModel
 
@@ -152,9 +156,6 @@ def load_model_folder(model_dir: str | Path, dtype: torch.dtype = torch.bfloat16
         for module in llm.modules():
             if hasattr(module, "scaling") and isinstance(module.scaling, dict) and "default" in module.scaling:
                 module.scaling["default"] = cfg.lora.alpha / cfg.lora.r
-    from timechat_core.model.quantize import int8_language_model, int8_vision, wants_int8
-
-    int8 = wants_int8(quantize)
     if int8:
         llm = int8_language_model(llm)
     with torch.device("meta"):  # the LLM joins once the visual weights are in (an int8 one loads no state dict)
@@ -186,7 +187,8 @@ def trained_on(model_dir: str | Path) -> dict:
     from timechat_core.fileio import read_json
 
     found = read_json(path)
-    return dict(found.get("trained_on") or {}) if isinstance(found, dict) else {}
+    known = found.get("trained_on") if isinstance(found, dict) else None
+    return dict(known) if isinstance(known, dict) else {}
 
 
 def weights_digest(model_dir: str | Path) -> str:

@@ -6,7 +6,8 @@ dtype (LLM weights in the LLM dtype, LoRA fp32 as peft keeps it, visual stack fp
 then allocates one parameter at a time in that dtype and fills it from its own seeded generator, so
 the 7B with a bf16 LLM builds in its 17.1 GiB instead of 29.7 GiB of fp32 first, the values do not depend on
 the dtype or on the order, and a layer can be converted (e.g. to int8) right after it exists. The
-same meta build counts the bytes a configuration needs before anything is loaded (`model_bytes`).
+same meta build counts the bytes a configuration needs before anything is loaded (`model_bytes`, and
+`load_bytes` for the peak while a folder loads).
 
 Initialisation (not the reference's: it loads pretrained weights): as transformers' `_init_weights`
 for LLaMA and BLIP-2, N(0, 0.02) for weights, embeddings and query tokens, ones for norm weights, zeros
@@ -127,3 +128,16 @@ def model_bytes(cfg, llm_dtype: torch.dtype, quantize: str | None = None, device
             else:
                 total += p.numel() * p.element_size()
     return total
+
+
+def load_bytes(cfg, llm_dtype: torch.dtype, quantize: str | None = None, device: str | torch.device = "cpu") -> int:
+    """Bytes a model folder holds at its peak while loading (`folder.load_model_folder`): its weights
+    (`model_bytes`), or on the int8 path the larger of the int8 model and the LLM (with its LoRA) as it
+    is read, in 16 bits, before its layers are converted (12.6 GiB at 7B, against 8.7 GiB once loaded)."""
+    from timechat_core.model.quantize import wants_int8
+
+    final = model_bytes(cfg, llm_dtype, quantize, device)
+    if not wants_int8(quantize):
+        return final
+    llm = empty_timechat(cfg, torch.bfloat16).language_model
+    return max(final, sum(p.numel() * p.element_size() for p in llm.parameters()))

@@ -72,6 +72,28 @@ def folder_family(model_dir: str | Path) -> Family | None:
     return FAMILIES[model_type]
 
 
+def weight_count(model_dir: str | Path) -> int | None:
+    """Parameters stored in the folder's safetensors files, read from their headers (nothing is loaded), or
+    None when it has none: what `--dtype auto` weighs against the free memory."""
+    from safetensors import SafetensorError, safe_open
+
+    files = sorted(Path(model_dir).glob("*.safetensors"))
+    if not files:
+        return None
+    total = 0
+    for path in files:
+        try:
+            with safe_open(str(path), framework="pt") as f:
+                for key in f.keys():
+                    n = 1
+                    for d in f.get_slice(key).get_shape():
+                        n *= d
+                    total += n
+        except (SafetensorError, OSError) as e:
+            raise InputError(f"{path}: not a readable safetensors file ({e})") from None
+    return total
+
+
 def load_qwen_model(model_dir: str | Path, fam: Family, dtype, device):
     """The model in eval mode on `device` (safetensors weights only; no progress bar on the console)."""
     from transformers.utils import logging as hf_logging

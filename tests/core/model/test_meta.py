@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from timechat_core.model.config import TimeChatConfig
-from timechat_core.model.meta import empty_timechat, model_bytes, random_timechat
+from timechat_core.model.meta import empty_timechat, load_bytes, model_bytes, random_timechat
 from timechat_core.model.quantize import FRAME_CHUNK, Int8Linear, int8_linear, int8_targets
 
 TINY = TimeChatConfig.preset("tiny")
@@ -111,3 +111,14 @@ def test_full_size_bytes_per_precision():
     gib = {q or dt: model_bytes(cfg, dt, q) / 2**30 for dt, q in ((torch.float32, None), (torch.bfloat16, None),
                                                                   (torch.float32, "int8"))}
     assert 29 < gib[torch.float32] < 30.5 and 16.5 < gib[torch.bfloat16] < 17.5 and 8 < gib["int8"] < 9.5
+
+
+def test_an_int8_load_peaks_at_the_16_bit_llm():
+    """A folder on the int8 path holds its LLM in 16 bits before converting it (`folder.load_model_folder`): at 7B
+    that read (12.6 GiB) is the peak, above the 8.7 GiB of the int8 model, and the memory check uses it."""
+    cfg = TimeChatConfig.preset("timechat-7b")
+    llm16 = sum(p.numel() * p.element_size() for p in empty_timechat(cfg, torch.bfloat16).language_model.parameters())
+    assert load_bytes(cfg, torch.float32, "int8") == llm16 > model_bytes(cfg, torch.float32, "int8")
+    assert 12 < llm16 / 2**30 < 13
+    for dtype in (torch.float32, torch.bfloat16):  # unquantized: the weights are the peak
+        assert load_bytes(cfg, dtype) == model_bytes(cfg, dtype)

@@ -134,7 +134,7 @@ def test_lora_is_merged_in_fp32_before_quantizing(ref_files, tiny_cfg):
     assert ((q.dequantize() - base).abs() > step).any()
 
 
-def test_int8_linear_rounds_each_output_channel(ref_files):
+def test_int8_linear_rounds_each_output_channel():
     torch.manual_seed(0)
     w, b, x = torch.randn(24, 48) * torch.linspace(0.01, 3, 24)[:, None], torch.randn(24), torch.randn(5, 48)
     q = int8_linear(w, b)
@@ -145,12 +145,18 @@ def test_int8_linear_rounds_each_output_channel(ref_files):
     assert y.dtype == torch.float32 and (y - (x @ w.T + b)).abs().max().item() < 0.05 * (x @ w.T).abs().max().item()
 
 
-def test_a_folder_loads_quantized_as_the_model_quantizes(ref_model, int8_model, expected, tmp_path):
-    """`load_model_folder(quantize="int8")` (LLM quantized before the visual stack loads) gives the same model."""
+def test_a_folder_loads_quantized_as_the_model_quantizes(ref_model, int8_model, expected, tmp_path, monkeypatch):
+    """`load_model_folder(quantize="int8")` reads the LLM in 16 bits (the fixture's LLaMA is stored in bf16, so
+    exactly) and quantizes it before the visual stack loads: the same model as the fp32 one quantized."""
+    from timechat_core.model import timechat
     from timechat_core.model.folder import load_model_folder, save_model_folder
 
+    read = []
+    build = timechat.build_language_model
+    monkeypatch.setattr(timechat, "build_language_model", lambda cfg, dtype, **kw: read.append(dtype) or build(cfg, dtype, **kw))
     model, proc, _ = ref_model
     loaded, _ = load_model_folder(save_model_folder(model, proc, tmp_path / "m"), dtype=torch.float32, quantize="int8")
+    assert read == [torch.bfloat16]  # never the fp32 LLM
     loaded.eval()
     with torch.inference_mode():
         a = loaded.language_model(inputs_embeds=expected["inputs_embeds"], attention_mask=expected["attention_mask"].long())
@@ -160,3 +166,17 @@ def test_a_folder_loads_quantized_as_the_model_quantizes(ref_model, int8_model, 
     assert torch.equal(a.logits, b.logits) and torch.equal(va, vb)
     with pytest.raises(ValueError, match="unknown quantization"):
         load_model_folder(tmp_path / "m", dtype=torch.float32, quantize="int4")
+
+
+
+def test_the_llm_is_read_in_its_own_16_bits(tmp_path):
+    """`read_dtype`: an fp16 or bf16 LLaMA folder is read as stored (LLaMA-2's release is fp16), anything else in bf16."""
+    from timechat_core.model.quantize import read_dtype
+
+    for stored, want in (('"torch_dtype": "float16"', torch.float16), ('"dtype": "float16"', torch.float16),
+                         ('"torch_dtype": "bfloat16"', torch.bfloat16), ('"torch_dtype": "float32"', torch.bfloat16),
+                         ("", torch.bfloat16)):
+        (tmp_path / "config.json").write_text("{" + stored + "}")
+        assert read_dtype(str(tmp_path)) == want
+    (tmp_path / "config.json").write_text("not json")
+    assert read_dtype(str(tmp_path)) == torch.bfloat16 and read_dtype(None) == torch.bfloat16

@@ -64,3 +64,34 @@ def test_which_folders_are_qwen(folders, tmp_path, datadir):
     (tmp_path / "broken" / "config.json").write_text("{")
     with pytest.raises(InputError, match=r"config.json:1: invalid JSON"):
         folder_family(tmp_path / "broken")
+
+
+def test_weight_count_reads_the_safetensors_headers(folders, tmp_path):
+    from timechat_core.qwen.folder import load_qwen_model, weight_count
+
+    model = load_qwen_model(folders[0], FAMILIES["qwen2_5_vl"], torch.float32, "cpu")
+    assert weight_count(folders[0]) == sum(p.numel() for p in model.parameters()) > 0
+    assert weight_count(tmp_path) is None
+    (tmp_path / "model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not a header}")
+    with pytest.raises(InputError, match="model.safetensors: not a readable safetensors file"):
+        weight_count(tmp_path)
+
+
+def test_dtype_auto_weighs_a_qwen_folder_against_free_memory(folders, monkeypatch):
+    """`--dtype auto` on the CPU: fp32 when the folder's weights fit, bf16 when only that fits, else one line saying
+    what each needs (and no int8 hint: the int8 path is TimeChat's); --num-frames below 2 is refused before loading."""
+    from timechat_core import devices
+    from timechat_core.infer.load import EngineOptions, load_engine
+    from timechat_core.qwen.folder import weight_count
+
+    count = weight_count(folders[0])
+    opts = EngineOptions(device="cpu")
+    for free, want in ((count * 4 * devices.HEADROOM + devices.SPARE + 1, torch.float32),
+                       (count * 2 * devices.HEADROOM + devices.SPARE + 1, torch.bfloat16)):
+        monkeypatch.setattr(devices, "available_memory", lambda device, free=free: int(free))
+        assert load_engine(folders[0], opts).model.dtype == want
+    monkeypatch.setattr(devices, "available_memory", lambda device: count)
+    with pytest.raises(InputError, match=r"need .* GiB in fp32, .* GiB in bf16 but cpu has .* GiB free$"):
+        load_engine(folders[0], opts)
+    with pytest.raises(InputError, match="--num-frames 1: a Qwen2.5-VL folder takes at least 2 frames"):
+        load_engine(folders[0], EngineOptions(device="cpu", num_frames=1))
