@@ -25,8 +25,14 @@ def emit(record: dict) -> None:
     _writer(sys.stdout).write(record)
 
 
+def say(message: str) -> None:
+    """A plain line on stderr (what was loaded, where): no markup, so paths print as written."""
+    err.print(message, markup=False, soft_wrap=True)
+
+
 def warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/] {message}", markup=True, soft_wrap=True)
+    """A warning line on stderr; the message is plain text (a path like `runs/[exp]/m` prints as written)."""
+    err.print(f"[yellow]warning:[/] {escape(message)}", markup=True, soft_wrap=True)
 
 
 class _ConsoleHandler(logging.Handler):
@@ -36,7 +42,7 @@ class _ConsoleHandler(logging.Handler):
         try:
             message = self.format(record)
             if record.levelno >= logging.WARNING:
-                warn(escape(message))
+                warn(message)
             else:
                 err.print(message, markup=False, soft_wrap=True)
         except Exception:  # a broken stderr must not take the command down with it

@@ -124,6 +124,7 @@ def _convert(kind, value, where: str, problems: list[str], base: Path | None) ->
                 if good:
                     return True, converted
     elif origin is dict and args and dataclasses.is_dataclass(args[1]):
+        value = {} if value is None else value  # a key left empty: no entries
         if not isinstance(value, dict):
             problems.append(f"{where}: expected a mapping, got {value!r}")
             return False, None
@@ -158,6 +159,8 @@ def _coerce(kind, value, base: Path | None) -> tuple[bool, Any]:
             out.append(c)
         return True, tuple(out)
     if origin is dict or kind is dict:
+        if value is None:  # a YAML key left empty (its lines commented out): an empty mapping
+            return True, {}
         if not isinstance(value, dict):
             return False, None
         if not args:

@@ -68,3 +68,14 @@ def test_sources_file_is_typed_and_its_paths_are_relative_to_it(tmp_path):
     for part in (f"{f}: ", "seed: expected int", "clamp: expected bool", "sources.charades.split: expected str",
                  "sources.qvh: expected a mapping"):
         assert part in msg, part
+
+
+def test_a_mapping_left_empty_is_an_empty_mapping(tmp_path):
+    """A YAML key whose lines are all commented out reads as None: for a mapping field that is {} (as before the
+    one loader), not a type error."""
+    cfg = TrainConfig.from_dict({"data": {"train": ["a.json"]}, "model": {"folder": "m", "overrides": None}},
+                                source="t.yaml")
+    assert cfg.model.overrides == {}
+    f = tmp_path / "sources.yaml"
+    f.write_text("seed: 3\nsources:\n#  charades: ann/charades_sta\n")
+    assert BuildConfig.from_yaml(f).sources == {}

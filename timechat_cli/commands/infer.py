@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from timechat_cli.console import emit, err, warn
+from timechat_cli.console import emit, err, say, warn
 from timechat_cli.options import (Device, DeviceOpt, Dtype, DtypeOpt, MaxNewTokensOpt, ModelOpt, NumFramesOpt, Quantize,
                                   QuantizeOpt)
 
@@ -99,11 +99,11 @@ def infer(
     from timechat_core.infer.load import EngineOptions, load_engine
     from timechat_core.resources import default_model
 
-    model = default_model(model, say=lambda m: err.print(m, markup=False, soft_wrap=True))
+    model = default_model(model, say=say)
     options = EngineOptions(num_frames=num_frames, batch_size=batch_size, prefetch=prefetch, backend=backend, asr=asr,
                             sample=sample, seed=seed, max_new_tokens=max_new_tokens, device=device.value,
                             dtype=dtype.value, quantize=quantize.value, threads=threads)
-    engine = load_engine(model, options, single_video=video is not None, say=err.print)
+    engine = load_engine(model, options, single_video=video is not None, say=say)
     if manifest is not None:
         _run_manifest(engine, manifest, video_root, out, shard, task)
         return
@@ -129,7 +129,7 @@ def _run_single(engine, video, task, query, prompt, variant, dataset, fmt, plot)
         _out_of_domain(engine, f"{video} is not a {_kind(engine)} video", "its answer is")
     if plot is not None:
         draw(rec, plot)
-        err.print(f"wrote {plot}")
+        say(f"wrote {plot}")
     if fmt is Format.json:
         import json
 

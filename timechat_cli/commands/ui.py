@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from timechat_cli.console import err, warn
+from timechat_cli.console import err, say, warn
 from timechat_cli.options import (Device, DeviceOpt, Dtype, DtypeOpt, MaxNewTokensOpt, ModelOpt, NumFramesOpt, Quantize,
                                   QuantizeOpt)
 
@@ -46,7 +46,7 @@ def ui(
 
     problems = []
     try:
-        model = default_model(model, say=lambda m: err.print(m, markup=False, soft_wrap=True))
+        model = default_model(model, say=say)
     except InputError as e:
         problems.append(str(e))
     else:
@@ -71,12 +71,12 @@ def ui(
 
         options = EngineOptions(num_frames=num_frames, prefetch=0, max_new_tokens=max_new_tokens, device=device.value,
                                 dtype=dtype.value, quantize=quantize.value)
-        engine = load_engine(model, options, say=err.print)
+        engine = load_engine(model, options, say=say)
         with tempfile.TemporaryDirectory(prefix="timechat-ui-uploads-") as uploads:
             app = create_app(data, uploads, Runner(engine), max_upload_bytes=int(max_upload_mb * 1e6), host=host)
             bound = sock.getsockname()[1]
             shown = f"[{host}]" if ":" in host else host
-            err.print(f"timechat ui on http://{shown}:{bound}/ (data: {data.resolve()}; Ctrl-C stops it)")
+            say(f"timechat ui on http://{shown}:{bound}/ (data: {data.resolve()}; Ctrl-C stops it)")
             try:
                 serve(app, host, bound, sockets=[sock])
             except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C / SIGTERM it stopped on

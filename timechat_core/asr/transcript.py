@@ -96,7 +96,8 @@ def clean_segments(segments: Sequence[Segment], *, min_words: int = 3, dedup: bo
 class TranscriptFolder:
     """A folder of transcripts (`timechat asr`'s output) and the lookup every command uses to find a video's:
     `<dir>/<video_dir>/<rel stem>.txt`, `<dir>/<rel stem>.txt`, `<dir>/<stem>.txt`, or the reference's
-    `<dir>/<name up to its first dot>.txt`. Lookups are cached (several queries share a video)."""
+    `<dir>/<name up to its first dot>.txt`, never a file outside `<dir>` (an absolute or `../` video path
+    falls back to its name). Lookups are cached (several queries share a video)."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -116,6 +117,8 @@ class TranscriptFolder:
         name = posixpath.basename(video)
         for cand in (posixpath.join(video_dir, rel) if video_dir else None, rel,
                      posixpath.splitext(name)[0], name.split(".")[0]):
-            if cand and (self.folder / f"{cand}.txt").is_file():
+            if not cand or posixpath.isabs(cand) or ".." in cand.split("/"):  # only files inside the folder
+                continue
+            if (self.folder / f"{cand}.txt").is_file():
                 return read_transcript(self.folder / f"{cand}.txt")
         return None

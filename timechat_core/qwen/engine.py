@@ -66,13 +66,13 @@ class QwenEngine(AnswerLoop):
                                   dataset=item.dataset, custom=item.prompt, table=self.prompt_table)
             variant = {} if item.prompt is not None else prompt_variant(item.task, prompt.variant, self.prompt_table)
             frames = load_video(item.path, self.video_settings(variant), self.family.patch_size, self.backend)
-        except (TimechatError, ValueError, OSError) as e:
+            parts = [{"type": "video"}, {"type": "text", "text": prompt.text}]
+            if variant.get("text_first"):
+                parts.reverse()
+            chat = self.processor.apply_chat_template([{"role": "user", "content": parts}], tokenize=False,
+                                                      add_generation_prompt=True)
+        except (TimechatError, ValueError, TypeError, OSError) as e:  # this item fails, the run goes on
             return Prepared(item, error=str(e), decode_s=time.perf_counter() - t0)
-        parts = [{"type": "video"}, {"type": "text", "text": prompt.text}]
-        if variant.get("text_first"):
-            parts.reverse()
-        chat = self.processor.apply_chat_template([{"role": "user", "content": parts}], tokenize=False,
-                                                  add_generation_prompt=True)
         return Prepared(item, frames, prompt.text, chat, decode_s=time.perf_counter() - t0)
 
     # -- the model ------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from transformers import BatchFeature
 from transformers.video_processing_utils import VideoProcessorMixin
 from transformers.video_utils import make_batched_metadata
 
+from timechat_core.errors import InputError
 from timechat_core.qwen.folder import Family
 
 
@@ -126,5 +127,5 @@ def _video_config(model_dir: Path, found: dict) -> dict:
         if (model_dir / name).is_file():
             found = {**read_json(model_dir / name), **found}
     if "patch_size" not in found:
-        raise FileNotFoundError(f"{model_dir}: no video or image processor config with a patch_size")
+        raise InputError(f"{model_dir}: no video or image processor config with a patch_size")
     return found

@@ -82,6 +82,7 @@ def size_config(size: Size, token_ids: dict):
 
 
 def token_ids(tokenizer) -> dict:
+    """The config's special token ids (vision markers, bos / eos / pad) as the family's tokenizer numbers them."""
     names = {"image_token_id": "<|image_pad|>", "video_token_id": "<|video_pad|>",
              "vision_start_token_id": "<|vision_start|>", "vision_end_token_id": "<|vision_end|>",
              "bos_token_id": "<|endoftext|>", "eos_token_id": "<|im_end|>", "pad_token_id": "<|endoftext|>"}

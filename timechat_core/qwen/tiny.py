@@ -66,12 +66,10 @@ def tiny_config(model_type: str, tokenizer):
     """A toy config of the family whose token ids are the tokenizer's."""
     from transformers import Qwen2_5_VLConfig, Qwen3VLConfig
 
-    ids = {name: tokenizer.convert_tokens_to_ids(tok) for name, tok in (
-        ("image_token_id", "<|image_pad|>"), ("video_token_id", "<|video_pad|>"),
-        ("vision_start_token_id", "<|vision_start|>"), ("vision_end_token_id", "<|vision_end|>"))}
-    special = {"bos_token_id": tokenizer.convert_tokens_to_ids("<|endoftext|>"),
-               "eos_token_id": tokenizer.convert_tokens_to_ids("<|im_end|>"),
-               "pad_token_id": tokenizer.convert_tokens_to_ids("<|endoftext|>")}
+    from timechat_core.qwen.sizes import token_ids
+
+    ids = token_ids(tokenizer)
+    special = {k: ids.pop(k) for k in ("bos_token_id", "eos_token_id", "pad_token_id")}
     text = dict(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                 num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=32768, **special)
     if model_type == "qwen2_5_vl":

@@ -100,3 +100,22 @@ def test_injection_line_selection_and_prompt():
     q = inject_asr("Localize the steps.", [Segment(0, 1.04, "a b c"), Segment(1.25, 2.0, "Next.")])
     assert q == ("Transcribed speech: 1.2 - 2.0 seconds, Next.  Based on the video content and possible "
                  "transcribed speech, Localize the steps.")
+
+
+def test_a_folder_lookup_never_leaves_the_folder(tmp_path):
+    """`TranscriptFolder`: `<dir>/<rel stem>.txt` first, then the name's; an absolute or `../` video path is looked
+    up by its name inside the folder, never next to the video."""
+    from timechat_core.asr.transcript import TranscriptFolder
+
+    root, outside = tmp_path / "asr", tmp_path / "videos"
+    (root / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (root / "sub" / "a.txt").write_text("0.0\t1.0\tinside, by path\n")
+    (root / "a.txt").write_text("0.0\t1.0\tinside, by name\n")
+    (outside / "a.txt").write_text("0.0\t1.0\tnext to the video\n")
+    folder = TranscriptFolder(root)
+    text = lambda video: [s.text for s in folder.segments(video)]  # noqa: E731
+    assert text("sub/a.mp4") == ["inside, by path"]
+    assert text(str(outside / "a.mp4")) == ["inside, by name"]
+    assert text("../videos/a.mp4") == ["inside, by name"]
+    assert folder.segments("../videos/b.mp4") is None
