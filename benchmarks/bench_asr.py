@@ -77,8 +77,9 @@ def spoken_after_silence(folder: Path) -> list:
     from timechat_core.video.audio import load_audio
 
     espeak = shutil.which("espeak-ng")
-    if espeak is None:
-        sys.exit("espeak-ng is needed (apt-get install espeak-ng)")
+    if espeak is None:  # the jfk.mp4 part still runs
+        print("espeak-ng not found (apt-get install espeak-ng): the sentences after silence are left out", file=sys.stderr)
+        return []
     out = []
     for i, sentence in enumerate(SENTENCES):
         wav = folder / f"sentence{i}.wav"
@@ -111,10 +112,12 @@ def main() -> None:
                 for s, a in zip(SENTENCES, sentences)]
         results[f"beam{beam}"] = {"load_s": round(load, 3), "jfk_wall_s": round(wall, 3), "jfk_rtf": round(seconds / wall, 1),
                                   "jfk_wer": round(word_error_rate(reference, text), 3),
-                                  "sentences_wer": wers, "sentences_mean_wer": round(statistics.mean(wers), 3)}
+                                  "sentences_wer": wers,
+                                  "sentences_mean_wer": round(statistics.mean(wers), 3) if wers else None}
         r = results[f"beam{beam}"]
         print(f"faster-whisper tiny.en int8 beam {beam}: jfk {wall:5.3f} s, RTF {r['jfk_rtf']:5.1f}x, WER "
-              f"{r['jfk_wer']:.3f}; sentences after silence: mean WER {r['sentences_mean_wer']:.3f} {wers}")
+              f"{r['jfk_wer']:.3f}; sentences after silence: "
+              + (f"mean WER {r['sentences_mean_wer']:.3f} {wers}" if wers else "not run"))
     results["beam5_over_beam1_time"] = round(results["beam5"]["jfk_wall_s"] / results["beam1"]["jfk_wall_s"], 2)
     pt = os.environ.get("WHISPER_TINY_EN_PT") or str(Path.home() / ".cache" / "whisper" / "tiny.en.pt")
     try:

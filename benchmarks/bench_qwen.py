@@ -10,7 +10,7 @@ prefetch, and to TimeChat at the same setting, all measured in this one process.
 The released sizes with random weights (one 96-frame question each, stage by stage) are
 `benchmarks/full_size.py --family qwen3-vl-2b` (and the other names of `timechat_core.qwen.sizes.SIZES`).
 
-Run: `.venv/bin/python benchmarks/bench_qwen.py` (exit 0 either way).
+Run: `.venv/bin/python benchmarks/bench_qwen.py` (an item that fails to answer stops it with the items' errors).
 """
 
 from __future__ import annotations

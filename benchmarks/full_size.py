@@ -37,6 +37,7 @@ the repo root, alone on the machine (check `free -g` first: the bf16 path peaks 
     .venv/bin/python benchmarks/full_size.py --device cuda --out full_size_cuda.json
     .venv/bin/python benchmarks/full_size.py --set llm.num_hidden_layers=2 --set vision.num_hidden_layers=3  # quick
     .venv/bin/python benchmarks/full_size.py --family qwen3-vl-2b --out full_size_qwen3_vl_2b.json
+    ONEDNN_MAX_CPU_ISA=AVX512_CORE_VNNI .venv/bin/python benchmarks/full_size.py  # as on a CPU without bf16
 
 Exit code 0 whether or not the targets are met (it reports; README records the numbers).
 """
@@ -72,7 +73,7 @@ class Family:
     paths: dict[str, str]
     """Path name -> what it is."""
     default_paths: tuple[str, ...]
-    """What runs without --paths (CPU; on CUDA the `cuda_paths`); the first is the baseline."""
+    """What runs without --paths on the CPU (on CUDA the first of `cuda_paths`); the first is the baseline."""
     answer: Callable[[dict], dict]
     """Runs in the child process: builds the path's model and answers, returns the measurements."""
     cuda_paths: tuple[str, ...]
@@ -247,9 +248,12 @@ def _machine() -> dict:
     from timechat_core.devices import available_memory, cpu_has_bf16, cpu_has_vnni
 
     model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "")
-    return {"cpu": model or platform.processor(), "cpus": os.cpu_count(), "torch": torch.__version__,
-            "bf16_instructions": cpu_has_bf16(), "avx512_vnni": cpu_has_vnni(),
-            "free_gib_at_start": round((available_memory(torch.device("cpu")) or 0) / 2**30, 1)}
+    out = {"cpu": model or platform.processor(), "cpus": os.cpu_count(), "torch": torch.__version__,
+           "bf16_instructions": cpu_has_bf16(), "avx512_vnni": cpu_has_vnni(),
+           "free_gib_at_start": round((available_memory(torch.device("cpu")) or 0) / 2**30, 1)}
+    if os.environ.get("ONEDNN_MAX_CPU_ISA"):  # oneDNN capped (e.g. to emulate a CPU without bf16 instructions)
+        out["onednn_max_cpu_isa"] = os.environ["ONEDNN_MAX_CPU_ISA"]
+    return out
 
 
 def _rss_now() -> int:
@@ -323,7 +327,8 @@ def compare(base: dict, other: dict, new_tokens: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--family", default="timechat-7b", choices=sorted(FAMILIES))
-    ap.add_argument("--paths", default=None, help="comma-separated paths (default: all of the family's for the device)")
+    ap.add_argument("--paths", default=None, help="comma-separated paths (default: the family's default paths on the "
+                                                  "CPU, its first CUDA path on CUDA)")
     ap.add_argument("--baseline", default=None, help="the path the others are compared with (default: the first)")
     ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     ap.add_argument("--frames", type=int, default=96)
@@ -331,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=0, help="torch threads per path (0: torch's default)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="config override (e.g. llm.num_hidden_layers=2) for a quick, smaller run")
+                    help="TimeChat config override (e.g. llm.num_hidden_layers=2) for a quick, smaller run")
     ap.add_argument("--out", type=Path, default=None, help="write the results as JSON")
     args = ap.parse_args(argv)
 
@@ -340,6 +345,12 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [p for p in paths if p not in fam.paths or (args.device == "cuda" and p not in fam.cuda_paths)]
     if unknown:
         print(f"unknown path(s) for {args.family} on {args.device}: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    if args.baseline is not None and args.baseline not in paths:
+        print(f"--baseline {args.baseline} is not one of the paths run: {', '.join(paths)}", file=sys.stderr)
+        return 2
+    if args.set and fam.answer is not timechat_answer:
+        print(f"--set overrides TimeChat's config; {args.family} is built from its released sizes", file=sys.stderr)
         return 2
     overrides = {}
     for item in args.set:
