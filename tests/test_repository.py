@@ -27,13 +27,18 @@ def test_no_tracked_file_points_outside_the_repository():
 
 def test_every_test_data_file_is_described_and_the_folder_stays_small():
     readme = (DATA / "README.md").read_text(encoding="utf-8")
+    # one section per top folder, headed "## `folder/`..."
+    sections = dict(re.findall(r"^## `([^`/]+)/`[^\n]*\n(.*?)(?=^## |\Z)", readme, flags=re.M | re.S))
     files = [p for p in DATA.rglob("*") if p.is_file() and p.name != "README.md" and "__pycache__" not in p.parts]
-    assert len(files) > 50
-    # A file is described when its path under its folder's section, or its name in a table row, is given.
-    missing = [str(p.relative_to(DATA)) for p in files
-               if str(p.relative_to(DATA)) not in readme and f"`{p.name}`" not in readme
-               and not re.search(rf"\b{re.escape(p.name)}\b", readme)]
-    assert not missing, f"not in tests/data/README.md: {missing}"
+    assert len(files) > 50 and {p.relative_to(DATA).parts[0] for p in files} <= set(sections)
+    # A file is described when its own folder's section gives its path in that folder or its name.
+    missing = []
+    for p in files:
+        rel = p.relative_to(DATA)
+        text = sections[rel.parts[0]]
+        if str(rel.relative_to(rel.parts[0])) not in text and not re.search(rf"\b{re.escape(p.name)}\b", text):
+            missing.append(str(rel))
+    assert not missing, f"not described in their folder's section of tests/data/README.md: {missing}"
     assert sum(p.stat().st_size for p in files) <= 40 * 2**20
 
 

@@ -12,7 +12,7 @@ from timechat_cli.main import app
 
 
 @pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory, datadir):
+def tiny_data(tmp_path_factory):
     from timechat_core.train.demo import make_demo_data
 
     return make_demo_data(tmp_path_factory.mktemp("tiny-data"), n=4)

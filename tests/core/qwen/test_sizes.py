@@ -33,9 +33,7 @@ def small(size: Size) -> Size:
             "num_key_value_heads": 2, "vocab_size": 640}
     if "head_dim" in text:
         text["head_dim"] = 16
-        text["rope_parameters"] = {**text["rope_parameters"], "mrope_section": [2, 3, 3]}
-    else:
-        text["rope_parameters"] = {**text["rope_parameters"], "mrope_section": [2, 3, 3]}
+    text["rope_parameters"] = {**text["rope_parameters"], "mrope_section": [2, 3, 3]}
     vision = {**size.vision, "depth": 2, "hidden_size": 32, "intermediate_size": 48, "num_heads": 2, "out_hidden_size": 64}
     vision.update({"fullatt_block_indexes": [1]} if "fullatt_block_indexes" in vision else {"deepstack_visual_indexes": [0]})
     return Size(size.name, size.model_type, text, vision, size.tie_word_embeddings)

@@ -14,7 +14,7 @@ TOKENIZER = DATA / "reference_tiny" / "llama-2-7b-chat-hf"
 
 
 @pytest.fixture(scope="session")
-def tiny_data(tmp_path_factory, datadir) -> Path:
+def tiny_data(tmp_path_factory) -> Path:
     """`train.json` of 8 clips (timechat_core.train.demo); the folder is the video root."""
     from timechat_core.train.demo import make_demo_data
 
