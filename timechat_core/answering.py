@@ -46,9 +46,14 @@ class AnswerLoop:
     """Batching, prefetching and result records around a backend's `prepare` and `generate`.
 
     Args:
+        model, processor: the backend's model and its input processor.
+        decoding: `DecodingSettings` (its `generate_kwargs()` and `to_dict()`).
+        num_frames: frames per video (the backend says what None means).
         batch_size: prepared items per `generate` call.
         prefetch: background preparation threads (0: prepare inline).
+        backend: video decoder ("auto", "decord", "pyav").
         model_name: recorded in every result.
+        model_digest: fingerprint of the weights, recorded in every result.
         domain: the `timechat synth` scene kind the model was trained on, or None (it does not say); with one,
             every record says `in_domain`: whether its video is a synth video of that kind (`video.tag`; real
             videos are not).
@@ -57,7 +62,15 @@ class AnswerLoop:
     prompt_table = TIMECHAT_TABLE
     """The prompt table (`templates/infer/<name>.yaml`) the backend's prompts come from."""
 
-    def __init__(self, *, batch_size: int = 1, prefetch: int = 2, model_name: str = "", domain: str | None = None):
+    def __init__(self, model, processor, decoding, *, num_frames: int | None = None, batch_size: int = 1,
+                 prefetch: int = 2, backend: str = "auto", model_name: str = "", model_digest: str = "",
+                 domain: str | None = None):
+        self.model = model
+        self.processor = processor
+        self.decoding = decoding
+        self.num_frames = num_frames
+        self.backend = backend
+        self.model_digest = model_digest
         self.batch_size = max(1, batch_size)
         self.prefetch = max(0, prefetch)
         self.model_name = model_name

@@ -40,14 +40,9 @@ class Engine(AnswerLoop):
     def __init__(self, model, processor, decoding, *, num_frames: int = 96, batch_size: int = 1, prefetch: int = 2,
                  backend: str = "auto", transcripts: Callable[[Item], list | None] | None = None,
                  model_name: str = "", model_digest: str = "", domain: str | None = None):
-        super().__init__(batch_size=batch_size, prefetch=prefetch, model_name=model_name, domain=domain)
-        self.model = model
-        self.processor = processor
-        self.decoding = decoding
-        self.num_frames = num_frames
-        self.backend = backend
+        super().__init__(model, processor, decoding, num_frames=num_frames, batch_size=batch_size, prefetch=prefetch,
+                         backend=backend, model_name=model_name, model_digest=model_digest, domain=domain)
         self.transcripts = transcripts
-        self.model_digest = model_digest
         self.prompts = model.config.prompts
         self.system = system_prompt() if self.prompts.eval_system is None else self.prompts.eval_system
 

@@ -28,12 +28,9 @@ class QwenEngine(AnswerLoop):
     Args:
         model, processor: from `qwen.folder.load_qwen_model` and `qwen.processor.load_processor`.
         fam: the folder's `Family`.
-        decoding: `DecodingSettings` (its `generate_kwargs()` and `to_dict()`).
         num_frames: qwen-vl-utils' `nframes` for every video (None: the prompt variant's frame settings,
             else qwen-vl-utils' defaults: 2 frames per second, 4 to 768 frames).
-        batch_size, prefetch, model_name: as `AnswerLoop`.
-        backend: video decoder ("auto", "decord", "pyav").
-        model_digest: fingerprint of the folder's weights, recorded in every result.
+        decoding, batch_size, prefetch, backend, model_name, model_digest: as `AnswerLoop`.
     """
 
     prompt_table = TABLE
@@ -41,14 +38,9 @@ class QwenEngine(AnswerLoop):
     def __init__(self, model, processor, fam: Family, decoding, *, num_frames: int | None = None,
                  batch_size: int = 1, prefetch: int = 2, backend: str = "auto", model_name: str = "",
                  model_digest: str = ""):
-        super().__init__(batch_size=batch_size, prefetch=prefetch, model_name=model_name)
-        self.model = model
-        self.processor = processor
+        super().__init__(model, processor, decoding, num_frames=num_frames, batch_size=batch_size, prefetch=prefetch,
+                         backend=backend, model_name=model_name, model_digest=model_digest)
         self.family = fam
-        self.decoding = decoding
-        self.num_frames = num_frames
-        self.backend = backend
-        self.model_digest = model_digest
         self.defaults = prompt_table(self.prompt_table)["defaults"].get(fam.model_type, {})
 
     # -- preparation (runs in worker threads) ---------------------------------------------------
