@@ -44,7 +44,7 @@ class _ConsoleHandler(logging.Handler):
             if record.levelno >= logging.WARNING:
                 warn(message)
             else:
-                err.print(message, markup=False, soft_wrap=True)
+                say(message)
         except Exception:  # a broken stderr must not take the command down with it
             self.handleError(record)
 

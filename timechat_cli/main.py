@@ -89,7 +89,7 @@ def _one_line(text: str) -> str:
 def main() -> None:
     from timechat_core.errors import InputError, TimechatError
 
-    from timechat_cli.console import err, install_logging
+    from timechat_cli.console import install_logging, say
 
     install_logging()
     try:
@@ -103,11 +103,11 @@ def main() -> None:
         if debug:
             traceback.print_exc()
         if isinstance(e, TimechatError):
-            err.print(f"error: {e}", markup=False, soft_wrap=True)
+            say(f"error: {e}")
             sys.exit(2 if isinstance(e, InputError) else 1)
         what = type(e).__name__ + (f": {_one_line(str(e))}" if str(e).strip() else "")
         hint = "" if debug else " (the traceback: timechat --debug ..., or TIMECHAT_DEBUG=1)"
-        err.print(f"error: `{_command()}` failed: {what}{hint}", markup=False, soft_wrap=True)
+        say(f"error: `{_command()}` failed: {what}{hint}")
         sys.exit(1)
 
 

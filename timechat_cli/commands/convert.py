@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from timechat_cli.console import emit, err
+from timechat_cli.console import emit, err, say
 from timechat_cli.options import Dtype, OverwriteOpt
 
 FileOpt = Annotated[Path, typer.Option(exists=True, dir_okay=False, show_default=False)]
@@ -49,7 +49,7 @@ def convert(
     files = ReferenceFiles(vit=vit, qformer=qformer, llm=llm, checkpoint=checkpoint, video_llama=video_llama, bert=bert)
     model, processor, report = load_reference(files, cfg, dtype=torch.float32 if dtype is Dtype.fp32 else torch.bfloat16)
     for note in report.notes:
-        err.print(f"note: {note}", markup=False, soft_wrap=True)
+        say(f"note: {note}")
     provenance = {k: str(v) for k, v in vars(files).items() if v is not None}
     save_model_folder(model, processor, out, copy_llm=copy_llm, overwrite=overwrite, provenance=provenance)
     n_params = sum(p.numel() for p in model.parameters())

@@ -182,7 +182,7 @@ def _run_manifest(engine, manifest, video_root, out, shard, task):
             outside.append(rec.get("in_domain") is False)
             if rec.get("status") != "ok" and not reused:
                 failures.append(rec)
-                err.print(f"failed: {rec.get('error')}", markup=False, soft_wrap=True)
+                say(f"failed: {rec.get('error')}")
 
         summary = run_manifest(items, engine, out, (i, n), on_record)
     err.print(f"{summary['items']} items in shard {i}/{n}: {summary['answered']} answered, {summary['reused']} "

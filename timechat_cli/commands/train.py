@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from timechat_cli.console import emit, err
+from timechat_cli.console import emit, err, say
 
 HELP = """Train TimeChat (the reference's trainable set: Q-Formers, query tokens, frame positions, projection, LoRA) on TimeIT / Valley records.
 
@@ -50,7 +50,7 @@ def _launch(nproc: int, config: str, resume: str, overrides: list[str]) -> int:
            "-m", "timechat_cli", "train", "--config", config, "--resume", resume, *overrides]
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
-    err.print(f"launching {nproc} processes: {' '.join(cmd[1:])}", markup=False, soft_wrap=True)
+    say(f"launching {nproc} processes: {' '.join(cmd[1:])}")
     return subprocess.call(cmd, env=env)
 
 
@@ -61,15 +61,15 @@ def _run(cfg, resume: str) -> None:
     view = _Progress() if rank0 else None
     try:
         result = core_train(cfg, resume=resume, on_log=view.row if view else None,
-                            log=(lambda m: err.print(m, markup=False, soft_wrap=True)) if rank0 else None,
+                            log=say if rank0 else None,
                             on_start=view.start if view else None)
     finally:
         if view is not None:
             view.stop()
     if rank0:
-        err.print(f"done: {result.steps} steps, loss {result.loss if result.loss is not None else float('nan'):.4f}, "
+        say(f"done: {result.steps} steps, loss {result.loss if result.loss is not None else float('nan'):.4f}, "
                   f"{result.samples_per_s:.1f} samples/s, {result.skipped} videos skipped; checkpoint "
-                  f"{result.checkpoint}", markup=False, soft_wrap=True)
+                  f"{result.checkpoint}")
         emit(result.to_dict())
 
 
@@ -88,9 +88,8 @@ class _Progress:
         self.total = trainer.total_steps
         self.every = max(1, self.total // 20)
         c = trainer.cfg
-        err.print(f"training {trainer.env.world} process(es) x batch {c.batch_size} x accumulate {c.accum_grad_iters}, "
-                  f"{self.total} optimizer steps, {len(trainer.dataset)} records -> {c.out_dir}",
-                  markup=False, soft_wrap=True)
+        say(f"training {trainer.env.world} process(es) x batch {c.batch_size} x accumulate {c.accum_grad_iters}, "
+            f"{self.total} optimizer steps, {len(trainer.dataset)} records -> {c.out_dir}")
         if err.is_terminal:
             self.bar = Progress(TextColumn("step"), MofNCompleteColumn(), BarColumn(),
                                 TextColumn("loss {task.fields[loss]}  lr {task.fields[lr]}  {task.fields[rate]}"),
