@@ -64,11 +64,14 @@ def test_video_token_count_and_text_positions(tiny):
 
 def test_frames_encoded_in_chunks_equal_all_at_once(tiny):
     """`frame_chunk` bounds the visual activations' memory only: frames are independent in the ViT and the image
-    Q-Former, so 12 frames taken 5 at a time (5, 5, 2) give the tokens of all 12 at once."""
+    Q-Former, so the 24 frames of 2 videos taken 5 at a time give the tokens of all 24 at once."""
     torch.manual_seed(3)
     x = torch.randn(2, 12, 3, 28, 28)
     ids, mask = torch.randint(1000, 2000, (24, 6)), torch.ones(24, 6, dtype=torch.long)
     mask[::3, 4:] = 0  # padded timestamp texts, as a batch's longest-padding gives
+    seen = []  # frames per ViT call
+    hook = tiny.vision_model.register_forward_hook(lambda m, args, kwargs, out: seen.append(len(kwargs["pixel_values"])),
+                                                   with_kwargs=True)
     with torch.inference_mode():
         whole = tiny.encode_video(x, ids, mask)
         tiny.frame_chunk = 5
@@ -76,6 +79,8 @@ def test_frames_encoded_in_chunks_equal_all_at_once(tiny):
             chunked = tiny.encode_video(x, ids, mask)
         finally:
             tiny.frame_chunk = None
+            hook.remove()
+    assert seen == [24, 5, 5, 5, 5, 4]  # all at once, then 5 at a time
     torch.testing.assert_close(chunked, whole, rtol=0, atol=1e-6)
 
 
